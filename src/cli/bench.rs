@@ -1,0 +1,102 @@
+//! `scorefield bench ...`: throughput benchmarks, one JSON object per configuration
+//! (keys as in the platform notes: bench, impl, threads, particles, <metric>_median/min/max,
+//! warmup_s). Several timed windows after a warm-up; the median is the figure to report.
+
+use crate::data::{Dataset, preset};
+use crate::sample::{DataInfo, ExactMixtureScore, Plan, SamplerKind, SamplerRun, SamplerSettings};
+use clap::Subcommand;
+use std::time::Instant;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchKind {
+    /// Annealed Langevin with the exact 8-component mixture score (ring8), 10,000 particles,
+    /// on 1 and 2 threads: particle-steps per second.
+    Sample {
+        #[arg(long, default_value_t = 10_000)]
+        particles: usize,
+        /// Timed windows per configuration.
+        #[arg(long, default_value_t = 7)]
+        windows: usize,
+        /// Steps per window.
+        #[arg(long, default_value_t = 100)]
+        steps: usize,
+    },
+}
+
+pub fn run(which: &BenchKind) -> Result<(), String> {
+    match *which {
+        BenchKind::Sample {
+            particles,
+            windows,
+            steps,
+        } => {
+            for threads in [1, 2] {
+                let line = bench_sample(threads, particles, windows.max(1), steps.max(1))?;
+                println!("{line}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Median, min and max of a list of rates.
+pub fn summary(mut rates: Vec<f64>) -> (f64, f64, f64) {
+    rates.sort_by(f64::total_cmp);
+    let n = rates.len();
+    let median = if n % 2 == 1 {
+        rates[n / 2]
+    } else {
+        0.5 * (rates[n / 2 - 1] + rates[n / 2])
+    };
+    (median, rates[0], rates[n - 1])
+}
+
+fn bench_sample(
+    threads: usize,
+    particles: usize,
+    windows: usize,
+    steps: usize,
+) -> Result<serde_json::Value, String> {
+    let data = preset("ring8")?.dataset();
+    let Dataset::Mixture(mixture) = &data else {
+        return Err("ring8 is a mixture".to_string());
+    };
+    let source = ExactMixtureScore { mixture };
+    let settings = SamplerSettings {
+        // Ten levels (MATH §8), enough steps per level to cover the warm-up and every window.
+        n_steps: Some((steps * (windows + 1)).div_ceil(10)),
+        n_levels: Some(10),
+        ..SamplerSettings::new(SamplerKind::AnnealedLangevin)
+    };
+    let plan = Plan::build(&settings, &DataInfo::of(&data), &source)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    let (warmup_s, rates) = pool.install(|| {
+        let mut run = SamplerRun::new(plan, particles, 1);
+        let t0 = Instant::now();
+        run.advance(&source, steps);
+        let warmup_s = t0.elapsed().as_secs_f64();
+        let rates: Vec<f64> = (0..windows)
+            .map(|_| {
+                let t = Instant::now();
+                let done = run.advance(&source, steps);
+                (done * particles) as f64 / t.elapsed().as_secs_f64()
+            })
+            .collect();
+        (warmup_s, rates)
+    });
+    let (median, min, max) = summary(rates);
+    Ok(serde_json::json!({
+        "bench": "langevin_analytic_gmm8",
+        "impl": "scorefield",
+        "threads": threads,
+        "particles": particles,
+        "sampler": "annealed-langevin",
+        "particle_steps_per_s_median": median,
+        "particle_steps_per_s_min": min,
+        "particle_steps_per_s_max": max,
+        "warmup_s": warmup_s,
+    }))
+}

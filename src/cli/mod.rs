@@ -1,0 +1,54 @@
+//! The headless command line. With no subcommand the binary opens the app.
+//! Machine output (JSON) goes to stdout; errors go to stderr with a non-zero exit status.
+
+pub mod bench;
+pub mod field_cmd;
+pub mod input;
+pub mod sample_cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scorefield",
+    version,
+    about = "Score-based generative models, live. With no subcommand, opens the app."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Open the app, save a PNG screenshot of the window to this file after a few frames, and
+    /// close.
+    #[arg(long, value_name = "FILE.png")]
+    pub screenshot: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lists the built-in data sets.
+    Presets,
+    /// Writes the exact field `x,y,log_density,score_x,score_y` on an N x N grid (CSV).
+    Field(field_cmd::FieldArgs),
+    /// Runs a sampler and writes the final samples `x,y` (CSV); prints metrics as JSON.
+    Sample(sample_cmd::SampleArgs),
+    /// Benchmarks; prints one JSON object per configuration.
+    Bench {
+        #[command(subcommand)]
+        which: bench::BenchKind,
+    },
+}
+
+/// Runs a headless command. Returns the message to print on failure.
+pub fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Presets => {
+            for p in crate::data::PRESETS {
+                println!("{:<18} {}", p.name, p.description);
+            }
+            Ok(())
+        }
+        Command::Field(args) => field_cmd::run(&args),
+        Command::Sample(args) => sample_cmd::run(&args),
+        Command::Bench { which } => bench::run(&which),
+    }
+}

@@ -1,0 +1,17 @@
+//! scorefield: score-based generative models and diffusion, live.
+//!
+//! The crate is a plain numerical library (`dist`, `data`, `sample`, `field`, `metrics`) with a
+//! headless command line (`cli`) and an egui front end (`ui`) on top. Nothing below `ui` imports
+//! egui. Every formula cites the section of `MATH.md` (kept in the repository's shared notes) that
+//! it implements, e.g. `MATH §2.1`.
+
+pub mod atomic_file;
+pub mod cli;
+pub mod data;
+pub mod dist;
+pub mod field;
+pub mod geom;
+pub mod metrics;
+pub mod noise;
+pub mod sample;
+pub mod ui;

@@ -1,0 +1,16 @@
+//! The `scorefield` binary: the app with no subcommand, headless commands otherwise.
+
+use clap::Parser;
+use scorefield::cli::{Cli, run};
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(command) => run(command),
+        None => scorefield::ui::run_app(cli.screenshot),
+    };
+    if let Err(message) = result {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
+}

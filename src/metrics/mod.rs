@@ -1,0 +1,7 @@
+//! Sample-quality metrics (MATH §6).
+
+pub mod energy;
+pub mod modes;
+
+pub use energy::energy_distance;
+pub use modes::{ModeReport, mode_report};

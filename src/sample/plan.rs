@@ -1,0 +1,370 @@
+//! From user settings to a [`Plan`]: defaults of MATH §8, validated parameters, ops.
+
+use super::init::{InitDist, InitSpec};
+use super::op::Op;
+use super::source::ScoreSource;
+use super::{langevin, pc, smld, ve_sde::VeSchedule, vp};
+use crate::data::Dataset;
+use crate::dist::{DdpmSchedule, NoiseLevel, SigmaSchedule, max_pairwise_distance};
+use crate::geom::{Bounds, Point};
+use serde::Serialize;
+
+/// Every sampler of MATH §4, with its command-line name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SamplerKind {
+    GradientAscent,
+    Langevin,
+    Mala,
+    AnnealedLangevin,
+    Smld,
+    VeSde,
+    PfOdeEuler,
+    PfOdeHeun,
+    Ddpm,
+    Ddim,
+    Pc,
+    PcVp,
+}
+
+impl SamplerKind {
+    pub const ALL: [SamplerKind; 12] = [
+        SamplerKind::GradientAscent,
+        SamplerKind::Langevin,
+        SamplerKind::Mala,
+        SamplerKind::AnnealedLangevin,
+        SamplerKind::Smld,
+        SamplerKind::VeSde,
+        SamplerKind::PfOdeEuler,
+        SamplerKind::PfOdeHeun,
+        SamplerKind::Ddpm,
+        SamplerKind::Ddim,
+        SamplerKind::Pc,
+        SamplerKind::PcVp,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            SamplerKind::GradientAscent => "gradient-ascent",
+            SamplerKind::Langevin => "langevin",
+            SamplerKind::Mala => "mala",
+            SamplerKind::AnnealedLangevin => "annealed-langevin",
+            SamplerKind::Smld => "smld",
+            SamplerKind::VeSde => "ve-sde",
+            SamplerKind::PfOdeEuler => "pf-ode-euler",
+            SamplerKind::PfOdeHeun => "pf-ode-heun",
+            SamplerKind::Ddpm => "ddpm",
+            SamplerKind::Ddim => "ddim",
+            SamplerKind::Pc => "pc",
+            SamplerKind::PcVp => "pc-vp",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<SamplerKind, String> {
+        SamplerKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = SamplerKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown sampler '{name}'; known samplers: {}",
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// Samplers that sample the VP (DDPM) family and start from `N(0, I)`.
+    pub fn is_vp(&self) -> bool {
+        matches!(
+            self,
+            SamplerKind::Ddpm | SamplerKind::Ddim | SamplerKind::PcVp
+        )
+    }
+
+    /// Samplers at one fixed level (no annealing).
+    pub fn is_single_level(&self) -> bool {
+        matches!(
+            self,
+            SamplerKind::GradientAscent | SamplerKind::Langevin | SamplerKind::Mala
+        )
+    }
+}
+
+/// What the user chose; `None` means the MATH §8 default.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplerSettings {
+    pub kind: SamplerKind,
+    pub eps: Option<f64>,
+    /// Steps (single-level samplers, SDE/ODE, DDPM/DDIM) or steps per level (annealed Langevin).
+    pub n_steps: Option<usize>,
+    pub n_levels: Option<usize>,
+    pub sigma_max: Option<f64>,
+    pub sigma_min: Option<f64>,
+    pub init: Option<InitSpec>,
+    /// Predictor-corrector signal-to-noise ratio.
+    pub snr: f64,
+    /// Half-width of the escape box.
+    pub escape: f64,
+}
+
+impl SamplerSettings {
+    pub fn new(kind: SamplerKind) -> SamplerSettings {
+        SamplerSettings {
+            kind,
+            eps: None,
+            n_steps: None,
+            n_levels: None,
+            sigma_max: None,
+            sigma_min: None,
+            init: None,
+            snr: 0.16,
+            escape: 1e4,
+        }
+    }
+}
+
+/// What the defaults need to know about the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataInfo {
+    /// The largest pairwise distance of 1,000 data samples (MATH §1, §8).
+    pub sigma_max_heuristic: f64,
+    pub mean: Point,
+    pub bounds: Bounds,
+    /// The smallest component variance, for mixtures.
+    pub min_variance: Option<f64>,
+}
+
+impl DataInfo {
+    /// Draws 1,000 samples (fixed seed) and measures them.
+    pub fn of(data: &Dataset) -> DataInfo {
+        let pts = data.sample(1000, 0x5eed);
+        let bounds = Bounds::of_points(&pts).unwrap_or(Bounds {
+            x_min: -1.0,
+            x_max: 1.0,
+            y_min: -1.0,
+            y_max: 1.0,
+        });
+        DataInfo {
+            sigma_max_heuristic: max_pairwise_distance(&pts),
+            mean: data.mean(),
+            bounds,
+            min_variance: data.mixture().map(|m| m.min_variance()),
+        }
+    }
+}
+
+/// A compiled sampler: initial distribution, ops, and the effective parameters.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub kind: SamplerKind,
+    pub init: InitDist,
+    pub ops: Vec<Op>,
+    pub escape: f64,
+    /// The noise levels visited (sigma for VE, equivalent sigma for VP), largest first.
+    pub levels: Vec<f64>,
+    /// Effective parameters, for reports.
+    pub params: serde_json::Value,
+}
+
+fn positive(name: &str, v: f64) -> Result<f64, String> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("--{name} must be finite and > 0, got {v}"))
+    }
+}
+
+fn at_least_one(name: &str, v: usize) -> Result<usize, String> {
+    if v >= 1 {
+        Ok(v)
+    } else {
+        Err(format!("--{name} must be at least 1"))
+    }
+}
+
+impl Plan {
+    /// Builds the plan for a score source. Single-level samplers use the clean score where the
+    /// source has one (exact mixtures) and sigma_min otherwise (MATH §8); MALA needs a density.
+    pub fn build(
+        s: &SamplerSettings,
+        info: &DataInfo,
+        source: &dyn ScoreSource,
+    ) -> Result<Plan, String> {
+        if s.kind == SamplerKind::Mala && !source.has_density() {
+            return Err(format!(
+                "mala needs a density, and the {} score has none",
+                source.label()
+            ));
+        }
+        let clean_score = source.has_clean_score();
+        let sigma_min = positive("sigma-min", s.sigma_min.unwrap_or(0.01))?;
+        let sigma_max = positive("sigma-max", s.sigma_max.unwrap_or(info.sigma_max_heuristic))?;
+        if sigma_max < sigma_min {
+            return Err(format!(
+                "--sigma-max ({sigma_max}) must be >= --sigma-min ({sigma_min})"
+            ));
+        }
+        if !(s.escape.is_finite() && s.escape > 0.0) {
+            return Err(format!(
+                "escape box must be finite and > 0, got {}",
+                s.escape
+            ));
+        }
+        let steps = |default: usize| at_least_one("steps", s.n_steps.unwrap_or(default));
+        let mut params = serde_json::json!({ "sampler": s.kind.name() });
+        let (ops, levels) = match s.kind {
+            k if k.is_single_level() => {
+                let level = if clean_score {
+                    NoiseLevel::CLEAN
+                } else {
+                    NoiseLevel::Ve { sigma: sigma_min }
+                };
+                let eps = positive(
+                    "eps",
+                    s.eps.unwrap_or(match info.min_variance {
+                        Some(v) => 0.1 * v,
+                        None => 0.01,
+                    }),
+                )?;
+                let n = steps(1000)?;
+                params["eps"] = eps.into();
+                params["steps"] = n.into();
+                params["sigma"] = level.equivalent_sigma().into();
+                let ops = match k {
+                    SamplerKind::GradientAscent => langevin::ascent_ops(eps, level, n),
+                    SamplerKind::Langevin => langevin::langevin_ops(eps, level, n),
+                    _ => vec![Op::Mala { eps, level }; n],
+                };
+                (ops, vec![level.equivalent_sigma()])
+            }
+            SamplerKind::AnnealedLangevin => {
+                let n_levels = at_least_one("levels", s.n_levels.unwrap_or(10))?;
+                let schedule = SigmaSchedule::geometric(sigma_max, sigma_min, n_levels)?;
+                let eps = positive("eps", s.eps.unwrap_or(0.2 * sigma_min * sigma_min))?;
+                let n = steps(100)?;
+                params["eps"] = eps.into();
+                params["steps_per_level"] = n.into();
+                params["sigmas"] = schedule.sigmas().to_vec().into();
+                (
+                    langevin::annealed_ops(eps, &schedule, n),
+                    schedule.sigmas().to_vec(),
+                )
+            }
+            SamplerKind::Smld => {
+                let n_levels = s.n_levels.unwrap_or(1000);
+                if n_levels < 2 {
+                    return Err("--levels must be at least 2 for SMLD ancestral sampling".into());
+                }
+                let schedule = SigmaSchedule::geometric(sigma_max, sigma_min, n_levels)?;
+                params["levels"] = n_levels.into();
+                (smld::smld_ops(&schedule), schedule.sigmas().to_vec())
+            }
+            SamplerKind::VeSde
+            | SamplerKind::PfOdeEuler
+            | SamplerKind::PfOdeHeun
+            | SamplerKind::Pc => {
+                let ve = VeSchedule {
+                    sigma_min,
+                    sigma_max,
+                };
+                let n = steps(if s.kind == SamplerKind::PfOdeHeun {
+                    200
+                } else {
+                    1000
+                })?;
+                params["steps"] = n.into();
+                let ops = match s.kind {
+                    SamplerKind::VeSde => ve.reverse_sde_ops(n),
+                    SamplerKind::PfOdeEuler => ve.pf_ode_euler_ops(n),
+                    SamplerKind::PfOdeHeun => ve.pf_ode_heun_ops(n),
+                    _ => {
+                        params["snr"] = s.snr.into();
+                        let arrivals: Vec<NoiseLevel> = (1..=n)
+                            .map(|i| NoiseLevel::Ve {
+                                sigma: ve.sigma(1.0 - i as f64 / n as f64),
+                            })
+                            .collect();
+                        pc::pc_ops(ve.reverse_sde_ops(n), &arrivals, 1, positive("snr", s.snr)?)
+                    }
+                };
+                let levels = ops.iter().map(|o| o.level().equivalent_sigma()).collect();
+                (ops, levels)
+            }
+            SamplerKind::Ddpm | SamplerKind::Ddim | SamplerKind::PcVp => {
+                let schedule = DdpmSchedule::default_linear();
+                let n = steps(if s.kind == SamplerKind::Ddim {
+                    100
+                } else {
+                    1000
+                })?;
+                params["steps"] = n.min(schedule.n_steps()).into();
+                params["ddpm_T"] = schedule.n_steps().into();
+                let ops = match s.kind {
+                    SamplerKind::Ddpm => vp::ddpm_ops(&schedule, n),
+                    SamplerKind::Ddim => vp::ddim_ops(&schedule, n),
+                    _ => {
+                        params["snr"] = s.snr.into();
+                        let ts = vp::time_steps(&schedule, n);
+                        let arrivals: Vec<NoiseLevel> = ts[1..]
+                            .iter()
+                            .map(|&t| NoiseLevel::Vp {
+                                abar: schedule.abar(t).min(1.0 - 1e-12),
+                            })
+                            .collect();
+                        let mut predictors = vp::ddpm_ops(&schedule, n);
+                        let last = predictors.len() - 1;
+                        // The last arrival is abar = 1 (t = 0): no corrector there.
+                        let correctors = pc::pc_ops(
+                            predictors.drain(..last).collect(),
+                            &arrivals,
+                            1,
+                            positive("snr", s.snr)?,
+                        );
+                        correctors.into_iter().chain(predictors).collect()
+                    }
+                };
+                let levels = ops.iter().map(|o| o.level().equivalent_sigma()).collect();
+                (ops, levels)
+            }
+            _ => unreachable!("every sampler kind is handled above"),
+        };
+        if !s.kind.is_vp() && !s.kind.is_single_level() {
+            params["sigma_max"] = sigma_max.into();
+            params["sigma_min"] = sigma_min.into();
+        }
+        let init = resolve_init(s, info, sigma_max);
+        params["init"] = format!("{init:?}").into();
+        Ok(Plan {
+            kind: s.kind,
+            init,
+            ops,
+            escape: s.escape,
+            levels,
+            params,
+        })
+    }
+}
+
+/// The initial distribution: the user's, or the MATH §8 default for the sampler's family.
+fn resolve_init(s: &SamplerSettings, info: &DataInfo, sigma_max: f64) -> InitDist {
+    let center = if s.kind.is_vp() {
+        Point::zeros()
+    } else {
+        info.mean
+    };
+    match s.init {
+        Some(InitSpec::Uniform { lo, hi }) => InitDist::Uniform(Bounds {
+            x_min: lo,
+            x_max: hi,
+            y_min: lo,
+            y_max: hi,
+        }),
+        Some(InitSpec::Gaussian { std }) => InitDist::Gaussian { center, std },
+        None if s.kind.is_vp() => InitDist::Gaussian { center, std: 1.0 },
+        None if s.kind.is_single_level() => InitDist::Uniform(info.bounds.padded(0.1)),
+        None => InitDist::Gaussian {
+            center,
+            std: sigma_max,
+        },
+    }
+}
