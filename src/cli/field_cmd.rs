@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct FieldArgs {
     #[command(flatten)]
     pub data: DataArgs,

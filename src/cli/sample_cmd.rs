@@ -17,6 +17,7 @@ use std::path::PathBuf;
 const ENERGY_SAMPLES: usize = 2000;
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct SampleArgs {
     #[command(flatten)]
     pub data: DataArgs,

@@ -21,7 +21,9 @@ const VIEW: Bounds = Bounds {
 pub struct ScorefieldApp {
     data: Dataset,
     sigma: f64,
-    shown_sigma: Option<f64>,
+    log_scale: bool,
+    /// The `(sigma, log_scale)` the layers were computed for.
+    shown: Option<(f64, bool)>,
     heatmap: Option<egui::TextureHandle>,
     arrows: Vec<(Point, Point)>,
     screenshot: Option<ScreenshotRequest>,
@@ -43,7 +45,8 @@ impl ScorefieldApp {
         ScorefieldApp {
             data,
             sigma: 1.0,
-            shown_sigma: None,
+            log_scale: true,
+            shown: None,
             heatmap: None,
             arrows: Vec::new(),
             screenshot: screenshot.map(|path| ScreenshotRequest {
@@ -68,10 +71,11 @@ impl ScorefieldApp {
     /// Recomputes the layers when sigma changed (a 160x160 and a 25x25 grid: well under a
     /// millisecond for a mixture).
     fn refresh(&mut self, ctx: &egui::Context) {
-        if self.shown_sigma == Some(self.sigma) && self.heatmap.is_some() {
+        let wanted = (self.sigma, self.log_scale);
+        if self.shown == Some(wanted) && self.heatmap.is_some() {
             return;
         }
-        let rgba = heatmap_rgba(&self.data, self.sigma, HEATMAP_N, VIEW);
+        let rgba = heatmap_rgba(&self.data, self.sigma, HEATMAP_N, VIEW, self.log_scale);
         let image = egui::ColorImage::from_rgba_unmultiplied([HEATMAP_N, HEATMAP_N], &rgba);
         match &mut self.heatmap {
             Some(tex) => tex.set(image, egui::TextureOptions::LINEAR),
@@ -81,7 +85,7 @@ impl ScorefieldApp {
             }
         }
         self.arrows = score_arrows(&self.data, self.sigma, ARROWS_N, VIEW);
-        self.shown_sigma = Some(self.sigma);
+        self.shown = Some(wanted);
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
@@ -97,8 +101,12 @@ impl ScorefieldApp {
             "Noise level: q_sigma = p * N(0, sigma^2 I). The arrows are the exact score \
              grad log q_sigma(x) = sum_k r_k(x) C_k^-1 (mu_k - x), C_k = S_k + sigma^2 I.",
         );
+        ui.checkbox(&mut self.log_scale, "log density")
+            .on_hover_text(
+                "Log scale: log q_sigma over its top 12 nats. Linear: q_sigma / max q_sigma.",
+            );
         ui.add_space(8.0);
-        ui.label("Heatmap: log q_sigma (viridis, 12 nats of range).");
+        ui.label("Heatmap: q_sigma (viridis).");
         ui.label("Arrows: exact score; length ~ sqrt(|s|).");
     }
 

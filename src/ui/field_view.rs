@@ -10,8 +10,15 @@ use crate::geom::{Bounds, Point};
 /// Log-density range shown: values below `max - LOG_RANGE` get the lowest colour.
 const LOG_RANGE: f64 = 12.0;
 
-/// Heatmap pixels (RGBA, top row first) of `log q_sigma` on an `n x n` grid.
-pub fn heatmap_rgba(data: &Dataset, sigma: f64, n: usize, bounds: Bounds) -> Vec<u8> {
+/// Heatmap pixels (RGBA, top row first) of `q_sigma` on an `n x n` grid: `log q` over the top
+/// [`LOG_RANGE`] nats, or `q / max q` on a linear scale.
+pub fn heatmap_rgba(
+    data: &Dataset,
+    sigma: f64,
+    n: usize,
+    bounds: Bounds,
+    log_scale: bool,
+) -> Vec<u8> {
     let grid = FieldGrid::reference(data, NoiseLevel::Ve { sigma }, n, bounds);
     let max = grid
         .log_density
