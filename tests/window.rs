@@ -7,8 +7,9 @@ use std::process::Command;
 
 #[test]
 fn the_window_draws_the_field() {
-    let dir = std::env::temp_dir().join(format!("scorefield-window-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
+    // Kept at a fixed place under target/ so CI can point at it as an artifact.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifact dir");
     let png = dir.join("window.png");
     let status = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24"])

@@ -28,9 +28,12 @@ pub fn apply(
     let n = xs.len();
     let src = ctx.source;
     src.score_batch(level, xs, &mut scratch.scores[..n]);
-    for j in 0..n {
-        scratch.points_b[j] =
-            xs[j] + scratch.scores[j] * (0.5 * eps) + ctx.gaussian(j) * eps.sqrt();
+    for (j, (y, (x, s))) in scratch.points_b[..n]
+        .iter_mut()
+        .zip(xs.iter().zip(&scratch.scores))
+        .enumerate()
+    {
+        *y = x + s * (0.5 * eps) + ctx.gaussian(j) * eps.sqrt();
     }
     src.score_batch(level, &scratch.points_b[..n], &mut scratch.scores_b[..n]);
     let has_density = src.log_density_batch(level, xs, &mut scratch.log_q[..n])

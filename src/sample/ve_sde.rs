@@ -94,8 +94,11 @@ pub fn apply_heun(
         xs,
         &mut scratch.scores[..n],
     );
-    for j in 0..n {
-        scratch.points_b[j] = pf_ode_euler_step(xs[j], scratch.scores[j], g2_dts[0]);
+    for (y, (x, s)) in scratch.points_b[..n]
+        .iter_mut()
+        .zip(xs.iter().zip(&scratch.scores))
+    {
+        *y = pf_ode_euler_step(*x, *s, g2_dts[0]);
     }
     let level_next = NoiseLevel::Ve { sigma: sigmas[1] };
     src.score_batch(

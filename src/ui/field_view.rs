@@ -31,10 +31,10 @@ pub fn heatmap_rgba(
     for row in (0..n).rev() {
         for col in 0..n {
             let v = grid.log_density[row * n + col];
-            let t = if v.is_finite() {
-                1.0 + (v - max) / LOG_RANGE
-            } else {
-                0.0
+            let t = match (v.is_finite(), log_scale) {
+                (false, _) => 0.0,
+                (true, true) => 1.0 + (v - max) / LOG_RANGE,
+                (true, false) => (v - max).exp(),
             };
             let [r, g, b] = viridis(t);
             rgba.extend_from_slice(&[r, g, b, 255]);
