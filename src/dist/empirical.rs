@@ -6,6 +6,7 @@
 //! For VE (`a = 1`, `v = sigma^2`) this is `(E[x_0|x] - x) / sigma^2`. It needs `v > 0`.
 
 use super::noise_level::NoiseLevel;
+use super::softmax::SoftmaxMean;
 use crate::geom::Point;
 use std::f64::consts::PI;
 
@@ -28,25 +29,13 @@ impl EmpiricalMixture {
     pub fn log_density_and_denoised(&self, level: NoiseLevel, x: &Point) -> (f64, Point) {
         let (a, v) = (level.scale(), level.noise_var().max(f64::MIN_POSITIVE));
         let inv_2v = 0.5 / v;
-        let mut max = f64::NEG_INFINITY;
-        let mut sum = 0.0;
-        let mut acc = Point::zeros();
+        let mut soft = SoftmaxMean::default();
         for p in &self.points {
-            let logit = -(x - p * a).norm_squared() * inv_2v;
-            if logit > max {
-                let shrink = (max - logit).exp();
-                sum = sum * shrink + 1.0;
-                acc = acc * shrink + p;
-                max = logit;
-            } else {
-                let e = (logit - max).exp();
-                sum += e;
-                acc += p * e;
-            }
+            soft.push(-(x - p * a).norm_squared() * inv_2v, *p);
         }
         let n = self.points.len() as f64;
-        let log_q = max + sum.ln() - n.ln() - (2.0 * PI * v).ln();
-        (log_q, acc / sum)
+        let log_q = soft.log_sum_exp() - n.ln() - (2.0 * PI * v).ln();
+        (log_q, soft.mean())
     }
 
     /// `grad log q(x) = (a E[x_0|x] - x) / v`.

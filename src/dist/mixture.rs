@@ -13,6 +13,7 @@
 
 use super::gaussian::Gaussian2;
 use super::noise_level::NoiseLevel;
+use super::softmax::SoftmaxMean;
 use crate::geom::Point;
 use crate::noise::StreamRng;
 use std::f64::consts::PI;
@@ -142,24 +143,12 @@ impl PerturbedMixture {
     /// `(log q(x), grad log q(x))` in one streaming log-sum-exp pass.
     #[inline]
     pub fn log_density_and_score(&self, x: &Point) -> (f64, Point) {
-        let mut max = f64::NEG_INFINITY;
-        let mut sum = 0.0;
-        let mut acc = Point::zeros();
+        let mut soft = SoftmaxMean::default();
         for part in &self.parts {
             let (logit, grad) = part.logit_and_grad(x);
-            if logit > max {
-                // Rescale what was accumulated against the new maximum.
-                let shrink = (max - logit).exp();
-                sum = sum * shrink + 1.0;
-                acc = acc * shrink + grad;
-                max = logit;
-            } else {
-                let e = (logit - max).exp();
-                sum += e;
-                acc += grad * e;
-            }
+            soft.push(logit, grad);
         }
-        (max + sum.ln(), acc / sum)
+        (soft.log_sum_exp(), soft.mean())
     }
 
     /// `grad log q(x)`.

@@ -6,6 +6,7 @@ pub mod gaussian;
 pub mod mixture;
 pub mod noise_level;
 pub mod schedule;
+pub mod softmax;
 
 pub use ddpm::DdpmSchedule;
 pub use empirical::EmpiricalMixture;
