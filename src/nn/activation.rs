@@ -1,0 +1,165 @@
+//! Activations with their first and second derivatives. The second derivative is needed to
+//! backpropagate through forward-mode tangents (ISM's Jacobian trace, SSM's JVPs; MATH §3.2, §3.3):
+//! `dh = f'(z) dz`, so `d(dh)/dz = f''(z) dz`.
+//!
+//! - SiLU `f = z s(z)`, `f' = s (1 + z (1 - s))`, `f'' = s (1 - s) (2 + z (1 - 2 s))`, `s` = sigmoid;
+//! - softplus `f = log(1 + e^z)`, `f' = s(z)`, `f'' = s (1 - s)`;
+//! - tanh `f' = 1 - t^2`, `f'' = -2 t (1 - t^2)`;
+//! - ELU (alpha = 1) `f = z` (z > 0) or `e^z - 1`, `f' = 1` or `e^z`, `f'' = 0` or `e^z`.
+
+use super::real::Real;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    Silu,
+    Softplus,
+    Tanh,
+    Elu,
+}
+
+impl Activation {
+    pub const ALL: [Activation; 4] = [
+        Activation::Silu,
+        Activation::Softplus,
+        Activation::Tanh,
+        Activation::Elu,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Activation::Silu => "silu",
+            Activation::Softplus => "softplus",
+            Activation::Tanh => "tanh",
+            Activation::Elu => "elu",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Activation, String> {
+        Activation::ALL
+            .into_iter()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| format!("unknown activation '{name}'; known: silu, softplus, tanh, elu"))
+    }
+
+    /// `f(z)`.
+    #[inline(always)]
+    pub fn f<T: Real>(&self, z: T) -> T {
+        match self {
+            Activation::Silu => z * sigmoid(z),
+            Activation::Softplus => {
+                // log(1 + e^z) = max(z, 0) + log(1 + e^-|z|), stable for large |z|.
+                z.max(T::zero()) + (-z.abs()).exp().ln_1p()
+            }
+            Activation::Tanh => z.tanh(),
+            Activation::Elu => {
+                if z > T::zero() {
+                    z
+                } else {
+                    z.exp_m1()
+                }
+            }
+        }
+    }
+
+    /// `(f(z), f'(z))`.
+    #[inline(always)]
+    pub fn f_df<T: Real>(&self, z: T) -> (T, T) {
+        let one = T::one();
+        match self {
+            Activation::Silu => {
+                let s = sigmoid(z);
+                (z * s, s * (one + z * (one - s)))
+            }
+            Activation::Softplus => (self.f(z), sigmoid(z)),
+            Activation::Tanh => {
+                let t = z.tanh();
+                (t, one - t * t)
+            }
+            Activation::Elu => {
+                if z > T::zero() {
+                    (z, one)
+                } else {
+                    (z.exp_m1(), z.exp())
+                }
+            }
+        }
+    }
+
+    /// `(f'(z), f''(z))`.
+    #[inline(always)]
+    pub fn df_d2f<T: Real>(&self, z: T) -> (T, T) {
+        let one = T::one();
+        let two = one + one;
+        match self {
+            Activation::Silu => {
+                let s = sigmoid(z);
+                (
+                    s * (one + z * (one - s)),
+                    s * (one - s) * (two + z * (one - two * s)),
+                )
+            }
+            Activation::Softplus => {
+                let s = sigmoid(z);
+                (s, s * (one - s))
+            }
+            Activation::Tanh => {
+                let t = z.tanh();
+                let d = one - t * t;
+                (d, -two * t * d)
+            }
+            Activation::Elu => {
+                if z > T::zero() {
+                    (one, T::zero())
+                } else {
+                    let e = z.exp();
+                    (e, e)
+                }
+            }
+        }
+    }
+}
+
+/// `1 / (1 + e^-z)`, evaluated without overflow.
+#[inline(always)]
+pub fn sigmoid<T: Real>(z: T) -> T {
+    let one = T::one();
+    if z >= T::zero() {
+        one / (one + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (one + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derivatives_match_finite_differences() {
+        let h = 1e-6;
+        for act in Activation::ALL {
+            for &z in &[-6.0, -2.0, -0.5, -1e-3, 0.3, 1.0, 4.0, 30.0] {
+                let (f, df) = act.f_df::<f64>(z);
+                let (df2, d2f) = act.df_d2f::<f64>(z);
+                assert!((f - act.f(z)).abs() < 1e-12);
+                assert!((df - df2).abs() < 1e-12);
+                let fd1 = (act.f(z + h) - act.f(z - h)) / (2.0 * h);
+                let fd2 = (act.f_df(z + h).1 - act.f_df(z - h).1) / (2.0 * h);
+                assert!((df - fd1).abs() < 1e-6, "{act:?} f' at {z}: {df} vs {fd1}");
+                assert!(
+                    (d2f - fd2).abs() < 1e-6,
+                    "{act:?} f'' at {z}: {d2f} vs {fd2}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn softplus_is_finite_for_large_inputs() {
+        assert_eq!(Activation::Softplus.f(1000.0f64), 1000.0);
+        assert!(Activation::Softplus.f(-1000.0f64) >= 0.0);
+    }
+}
