@@ -15,4 +15,5 @@ pub mod metrics;
 pub mod nn;
 pub mod noise;
 pub mod sample;
+pub mod train;
 pub mod ui;

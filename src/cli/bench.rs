@@ -9,6 +9,16 @@ use std::time::Instant;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchKind {
+    /// Training steps per second (NCSN DSM at several widths and batches, ISM and SSM at batch
+    /// 512) and learned-field evaluation on a 128x128 grid, on 1 and 2 threads.
+    Train {
+        /// Timed windows per configuration.
+        #[arg(long, default_value_t = 5)]
+        windows: usize,
+        /// Minimum seconds per window.
+        #[arg(long, default_value_t = 0.4)]
+        window_s: f64,
+    },
     /// Annealed Langevin with the exact 8-component mixture score (ring8), 10,000 particles,
     /// on 1 and 2 threads: particle-steps per second.
     Sample {
@@ -25,6 +35,12 @@ pub enum BenchKind {
 
 pub fn run(which: &BenchKind) -> Result<(), String> {
     match *which {
+        BenchKind::Train { windows, window_s } => {
+            for line in super::bench_train::run(windows.max(1), window_s)? {
+                println!("{line}");
+            }
+            Ok(())
+        }
         BenchKind::Sample {
             particles,
             windows,

@@ -2,9 +2,11 @@
 //! Machine output (JSON) goes to stdout; errors go to stderr with a non-zero exit status.
 
 pub mod bench;
+pub mod bench_train;
 pub mod field_cmd;
 pub mod input;
 pub mod sample_cmd;
+pub mod train_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +33,8 @@ pub enum Command {
     Field(field_cmd::FieldArgs),
     /// Runs a sampler and writes the final samples `x,y` (CSV); prints metrics as JSON.
     Sample(sample_cmd::SampleArgs),
+    /// Trains the score network; prints JSON lines and saves the model.
+    Train(train_cmd::TrainArgs),
     /// Benchmarks; prints one JSON object per configuration.
     Bench {
         #[command(subcommand)]
@@ -49,6 +53,7 @@ pub fn run(command: Command) -> Result<(), String> {
         }
         Command::Field(args) => field_cmd::run(&args),
         Command::Sample(args) => sample_cmd::run(&args),
+        Command::Train(args) => train_cmd::run(&args),
         Command::Bench { which } => bench::run(&which),
     }
 }

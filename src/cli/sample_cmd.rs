@@ -5,9 +5,10 @@ use super::input::DataArgs;
 use crate::atomic_file::write_atomic;
 use crate::data::Dataset;
 use crate::metrics::{energy_distance, mode_report};
+use crate::nn::ScoreModel;
 use crate::sample::{
-    DataInfo, EmpiricalScore, ExactMixtureScore, GuidedMixtureScore, InitSpec, Plan, SamplerKind,
-    SamplerRun, SamplerSettings, ScoreSource, Trajectories,
+    DataInfo, EmpiricalScore, ExactMixtureScore, GuidedMixtureScore, InitSpec, LearnedScore, Plan,
+    SamplerKind, SamplerRun, SamplerSettings, ScoreSource, Trajectories,
 };
 use clap::Args;
 use std::io::Write;
@@ -51,6 +52,15 @@ pub struct SampleArgs {
     /// Guidance scale gamma >= 0 (default 1 when a class is given).
     #[arg(long, requires = "guidance_class")]
     pub guidance_scale: Option<f64>,
+    /// Score: exact (the mixture's, or the empirical score of a point set) or model:MODEL.json.
+    #[arg(long, default_value = "exact")]
+    pub score: String,
+    /// Class for a conditional model (classifier-free guidance, MATH §4.10).
+    #[arg(long)]
+    pub class: Option<usize>,
+    /// Classifier-free guidance scale gamma >= 0 (with --class).
+    #[arg(long, default_value_t = 1.0, requires = "class")]
+    pub cfg_scale: f64,
     /// Predictor-corrector signal-to-noise ratio.
     #[arg(long, default_value_t = 0.16)]
     pub snr: f64,
@@ -72,38 +82,39 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
     if args.particles == 0 {
         return Err("--particles must be at least 1".to_string());
     }
-    let mixture_sources;
+    let exact_source;
+    let guided_source;
     let empirical_source;
-    let source: &dyn ScoreSource = match (&data, args.guidance_class) {
-        (Dataset::Mixture(m), Some(class)) => {
-            if class >= m.len() {
-                return Err(format!(
-                    "--guidance-class {class}: the mixture has {} components (0..{})",
-                    m.len(),
-                    m.len() - 1
-                ));
+    let learned_source;
+    let source: &dyn ScoreSource = if let Some(path) = args.score.strip_prefix("model:") {
+        if args.guidance_class.is_some() {
+            return Err("--guidance-class uses the exact posterior; with a model use --class and --cfg-scale".into());
+        }
+        learned_source = learned(path, args)?;
+        &learned_source
+    } else if args.score != "exact" {
+        return Err(format!(
+            "--score '{}': use exact or model:MODEL.json",
+            args.score
+        ));
+    } else {
+        match (&data, args.guidance_class) {
+            (Dataset::Mixture(m), Some(class)) => {
+                guided_source = guided(m, class, args.guidance_scale)?;
+                &guided_source
             }
-            let gamma = args.guidance_scale.unwrap_or(1.0);
-            if !(gamma.is_finite() && gamma >= 0.0) {
-                return Err(format!(
-                    "--guidance-scale must be finite and >= 0, got {gamma}"
-                ));
+            (Dataset::Mixture(m), None) => {
+                exact_source = ExactMixtureScore { mixture: m };
+                &exact_source
             }
-            mixture_sources = GuidedMixtureScore {
-                mixture: m,
-                class,
-                gamma,
-            };
-            &mixture_sources
+            (Dataset::Points(_), Some(_)) => {
+                return Err("--guidance-class needs a mixture (classes are its components)".into());
+            }
+            (Dataset::Points(e), None) => {
+                empirical_source = EmpiricalScore { points: e };
+                &empirical_source
+            }
         }
-        (Dataset::Mixture(m), None) => {
-            empirical_source = ExactMixtureScore { mixture: m };
-            &empirical_source
-        }
-        (Dataset::Points(_), Some(_)) => {
-            return Err("--guidance-class needs a mixture (classes are its components)".into());
-        }
-        (Dataset::Points(e), None) => &EmpiricalScore { points: e },
     };
     let settings = SamplerSettings {
         eps: args.eps,
@@ -165,6 +176,60 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
     });
     println!("{report}");
     Ok(())
+}
+
+/// The classifier-guided exact score towards `class`.
+fn guided(
+    m: &crate::dist::GaussianMixture,
+    class: usize,
+    scale: Option<f64>,
+) -> Result<GuidedMixtureScore<'_>, String> {
+    if class >= m.len() {
+        return Err(format!(
+            "--guidance-class {class}: the mixture has {} components (0..{})",
+            m.len(),
+            m.len() - 1
+        ));
+    }
+    let gamma = scale.unwrap_or(1.0);
+    if !(gamma.is_finite() && gamma >= 0.0) {
+        return Err(format!(
+            "--guidance-scale must be finite and >= 0, got {gamma}"
+        ));
+    }
+    Ok(GuidedMixtureScore {
+        mixture: m,
+        class,
+        gamma,
+    })
+}
+
+/// A trained model as the score, with its class and guidance scale.
+fn learned(path: &str, args: &SampleArgs) -> Result<LearnedScore, String> {
+    let model = ScoreModel::load(std::path::Path::new(path))?;
+    let n_classes = model.net.config.n_classes;
+    if let Some(k) = args.class {
+        if n_classes == 0 {
+            return Err(format!("--class {k}: {path} is not a conditional model"));
+        }
+        if k >= n_classes {
+            return Err(format!(
+                "--class {k}: {path} has {n_classes} classes (0..{})",
+                n_classes - 1
+            ));
+        }
+    }
+    if !(args.cfg_scale.is_finite() && args.cfg_scale >= 0.0) {
+        return Err(format!(
+            "--cfg-scale must be finite and >= 0, got {}",
+            args.cfg_scale
+        ));
+    }
+    Ok(LearnedScore {
+        model: std::sync::Arc::new(model),
+        class: args.class,
+        cfg_scale: args.cfg_scale,
+    })
 }
 
 fn write_trajectories(w: &mut dyn Write, traj: &Trajectories) -> std::io::Result<()> {

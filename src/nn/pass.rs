@@ -123,6 +123,8 @@ impl<T: Real> Gradients<T> {
 pub struct Workspace<T: Real> {
     batch: usize,
     n_tangents: usize,
+    /// Whether the forward pass caches `f'(z)` for a backward pass (not needed for inference).
+    for_training: bool,
     /// `h[0]` is the input; `h[l]` the output of hidden layer `l` (1-based).
     h: Vec<DMatrix<T>>,
     /// Pre-activations of the hidden layers, `z[l]` for hidden layer `l + 1`.
@@ -163,6 +165,7 @@ impl<T: Real> Workspace<T> {
         Workspace {
             batch,
             n_tangents,
+            for_training: true,
             h,
             z: hidden(batch),
             df: hidden(batch),
@@ -177,6 +180,13 @@ impl<T: Real> Workspace<T> {
             gout: DMatrix::zeros(2, batch),
             gdout: DMatrix::zeros(2, kb),
         }
+    }
+
+    /// Buffers for inference only: the forward pass skips the derivatives.
+    pub fn inference(net: &Mlp<T>, batch: usize) -> Workspace<T> {
+        let mut ws = Workspace::new(net, batch, 0);
+        ws.for_training = false;
+        ws
     }
 
     pub fn batch(&self) -> usize {
@@ -245,12 +255,18 @@ pub fn forward<T: Real>(net: &Mlp<T>, ws: &mut Workspace<T>) {
         affine(&net.weights[l], &net.biases[l], &lower[l], &mut ws.z[l]);
         let (z, h_next) = (&ws.z[l], &mut upper[0]);
         let (df, d2f) = (&mut ws.df[l], &mut ws.d2f[l]);
-        for i in 0..z.len() {
-            let (f, d) = act.f_df(z[i]);
-            h_next[i] = f;
-            df[i] = d;
-            if with_tangents {
-                d2f[i] = act.df_d2f(z[i]).1;
+        if !ws.for_training {
+            for (h, z) in h_next.iter_mut().zip(z.iter()) {
+                *h = act.f(*z);
+            }
+        } else {
+            for i in 0..z.len() {
+                let (f, d) = act.f_df(z[i]);
+                h_next[i] = f;
+                df[i] = d;
+                if with_tangents {
+                    d2f[i] = act.df_d2f(z[i]).1;
+                }
             }
         }
         if with_tangents {

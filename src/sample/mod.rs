@@ -9,6 +9,7 @@
 
 pub mod init;
 pub mod langevin;
+pub mod learned;
 pub mod mala;
 pub mod op;
 pub mod pc;
@@ -20,6 +21,7 @@ pub mod ve_sde;
 pub mod vp;
 
 pub use init::{InitDist, InitSpec};
+pub use learned::LearnedScore;
 pub use op::Op;
 pub use plan::{DataInfo, Plan, SamplerKind, SamplerSettings};
 pub use runner::{SamplerRun, Trajectories};

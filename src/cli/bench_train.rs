@@ -1,0 +1,157 @@
+//! `scorefield bench train`: training throughput and learned-field evaluation, one JSON object
+//! per configuration (median, min and max over timed windows after a warm-up).
+
+use super::bench::summary;
+use crate::data::preset;
+use crate::dist::NoiseLevel;
+use crate::dist::SigmaSchedule;
+use crate::field::FieldGrid;
+use crate::geom::{Bounds, Point};
+use crate::nn::{Objective, ProjectionDist};
+use crate::sample::{LearnedScore, ScoreSource};
+use crate::train::{TrainConfig, Trainer};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Times `f` (which does `units` of work per call) in `windows` windows of at least `window_s`
+/// seconds after one warm-up window; returns (rates, warm-up seconds).
+fn time_windows(windows: usize, window_s: f64, mut f: impl FnMut() -> f64) -> (Vec<f64>, f64) {
+    let t0 = Instant::now();
+    while t0.elapsed().as_secs_f64() < window_s.min(0.5) {
+        f();
+    }
+    let warmup_s = t0.elapsed().as_secs_f64();
+    let rates = (0..windows)
+        .map(|_| {
+            let t = Instant::now();
+            let mut units = 0.0;
+            while t.elapsed().as_secs_f64() < window_s {
+                units += f();
+            }
+            units / t.elapsed().as_secs_f64()
+        })
+        .collect();
+    (rates, warmup_s)
+}
+
+fn line(
+    bench: &str,
+    threads: usize,
+    model: &str,
+    extra: Value,
+    metric: &str,
+    rates: Vec<f64>,
+    warmup_s: f64,
+) -> Value {
+    let (median, min, max) = summary(rates);
+    let mut v = json!({
+        "bench": bench,
+        "impl": "scorefield",
+        "threads": threads,
+        "model": model,
+        format!("{metric}_median"): median,
+        format!("{metric}_min"): min,
+        format!("{metric}_max"): max,
+        "warmup_s": warmup_s,
+    });
+    if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
+        m.extend(e);
+    }
+    v
+}
+
+fn train_config(
+    objective: Objective,
+    hidden: &[usize],
+    batch: usize,
+    threads: usize,
+) -> Result<TrainConfig, String> {
+    let mut c = TrainConfig::ncsn_default(SigmaSchedule::geometric(8.0, 0.01, 10)?);
+    c.objective = objective;
+    c.hidden = hidden.to_vec();
+    c.batch = batch;
+    c.threads = threads;
+    Ok(c)
+}
+
+pub fn run(windows: usize, window_s: f64) -> Result<Vec<Value>, String> {
+    let data = preset("ring8")?.dataset();
+    let ssm = Objective::Ssm {
+        projections: 1,
+        dist: ProjectionDist::Rademacher,
+        variance_reduced: false,
+    };
+    let cases: Vec<(&str, Objective, Vec<usize>, usize)> = vec![
+        ("dsm_train", Objective::Dsm, vec![128, 128, 128], 128),
+        ("dsm_train", Objective::Dsm, vec![128, 128, 128], 512),
+        ("dsm_train", Objective::Dsm, vec![128, 128, 128], 2048),
+        ("dsm_train", Objective::Dsm, vec![64, 64], 128),
+        ("ism_train", Objective::Ism, vec![128, 128, 128], 512),
+        ("ssm_train", ssm, vec![128, 128, 128], 512),
+    ];
+    let mut out = Vec::new();
+    for (bench, objective, hidden, batch) in &cases {
+        for threads in [1, 2] {
+            let mut trainer = Trainer::new(
+                train_config(*objective, hidden, *batch, threads)?,
+                data.clone(),
+            )?;
+            let model = trainer.net().config.shape_name();
+            let (rates, warmup_s) = time_windows(windows, window_s, || {
+                trainer.step();
+                1.0
+            });
+            out.push(line(
+                bench,
+                threads,
+                &model,
+                json!({"batch": batch}),
+                "steps_per_s",
+                rates,
+                warmup_s,
+            ));
+        }
+    }
+    // Learned field on a 128x128 grid: the NCSN model's score at one level.
+    let trainer = Trainer::new(
+        train_config(Objective::Dsm, &[128, 128, 128], 512, 1)?,
+        data,
+    )?;
+    let source = LearnedScore::new(Arc::new(trainer.model()));
+    let bounds = Bounds {
+        x_min: -6.0,
+        x_max: 6.0,
+        y_min: -6.0,
+        y_max: 6.0,
+    };
+    let nodes = FieldGrid::nodes(128, &bounds);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let (rates, warmup_s) = pool.install(|| {
+            time_windows(windows, window_s, || {
+                let mut s = vec![Point::zeros(); nodes.len()];
+                nodes
+                    .par_chunks(256)
+                    .zip(s.par_chunks_mut(256))
+                    .for_each(|(x, o)| source.score_batch(NoiseLevel::Ve { sigma: 0.5 }, x, o));
+                1.0
+            })
+        });
+        let model = trainer.net().config.shape_name();
+        out.push(line(
+            "grid_infer",
+            threads,
+            &model,
+            json!({"grid": 128}),
+            "grids_per_s",
+            rates,
+            warmup_s,
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,229 @@
+//! The training stepper: draw a batch, compute the loss and gradient (the batch split across
+//! threads), guard against non-finite values, update with Adam.
+//!
+//! NaN guard: a non-finite loss or gradient never reaches the parameters, and parameters that an
+//! update made non-finite are never kept: the trainer restores the last good parameters, forgets
+//! Adam's moments, halves the learning rate, and reports the rollback.
+
+use super::batch_draw::draw_batch;
+use super::config::TrainConfig;
+use crate::data::Dataset;
+use crate::nn::batch::{Batch, LossWorkspace, part_loss};
+use crate::nn::{Adam, Gradients, Mlp, ScoreModel};
+use rayon::prelude::*;
+
+/// One part of the batch, evaluated by one thread.
+struct Part {
+    lw: LossWorkspace<f32>,
+    grads: Gradients<f32>,
+    per_level: Vec<f64>,
+    loss: f64,
+    range: std::ops::Range<usize>,
+}
+
+/// What one step did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepOutcome {
+    pub step: u64,
+    pub loss: f64,
+    /// Mean weighted loss per level (NaN where no sample fell in the level).
+    pub loss_per_level: Vec<f64>,
+    /// `Some(new_lr)` when this step was rolled back.
+    pub rolled_back: Option<f64>,
+}
+
+pub struct Trainer {
+    config: TrainConfig,
+    data: Dataset,
+    net: Mlp<f32>,
+    last_good: Mlp<f32>,
+    adam: Adam<f32>,
+    step: u64,
+    batch: Batch,
+    parts: Vec<Part>,
+    grads: Gradients<f32>,
+    level_counts: Vec<usize>,
+    pool: rayon::ThreadPool,
+}
+
+impl Trainer {
+    pub fn new(config: TrainConfig, data: Dataset) -> Result<Trainer, String> {
+        config.validate(data.mixture().is_some())?;
+        let n_classes = data.mixture().map_or(0, |m| m.len());
+        let mlp_config = config.mlp_config(n_classes);
+        mlp_config
+            .validate()
+            .map_err(|e| format!("--hidden: {e}"))?;
+        let net = Mlp::<f32>::new(mlp_config, config.seed);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.threads)
+            .thread_name(|i| format!("scorefield-train-{i}"))
+            .build()
+            .map_err(|e| format!("cannot start {} training threads: {e}", config.threads))?;
+        let mut adam = Adam::new(&net, config.lr);
+        adam.clip_norm = config.clip_norm;
+        let mut trainer = Trainer {
+            last_good: net.clone(),
+            grads: Gradients::zeros_like(&net),
+            net,
+            adam,
+            step: 0,
+            batch: Batch::default(),
+            parts: Vec::new(),
+            level_counts: Vec::new(),
+            pool,
+            config,
+            data,
+        };
+        trainer.resize_parts();
+        Ok(trainer)
+    }
+
+    /// Splits the batch into one contiguous part per thread.
+    fn resize_parts(&mut self) {
+        let (n, t) = (
+            self.config.batch,
+            self.config.threads.min(self.config.batch).max(1),
+        );
+        let k = self.config.objective.n_tangents();
+        let n_levels = self.config.noise.n_report_levels();
+        self.parts = (0..t)
+            .map(|i| {
+                let range = (i * n / t)..((i + 1) * n / t);
+                Part {
+                    lw: LossWorkspace::new(&self.net, range.len(), k),
+                    grads: Gradients::zeros_like(&self.net),
+                    per_level: vec![0.0; n_levels],
+                    loss: 0.0,
+                    range,
+                }
+            })
+            .collect();
+        self.level_counts = vec![0; n_levels];
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    pub fn lr(&self) -> f64 {
+        self.adam.lr
+    }
+
+    pub fn net(&self) -> &Mlp<f32> {
+        &self.net
+    }
+
+    pub fn set_lr(&mut self, lr: f64) {
+        self.adam.lr = lr;
+        self.config.lr = lr;
+    }
+
+    pub fn set_batch(&mut self, batch: usize) {
+        self.config.batch = batch.max(1);
+        self.resize_parts();
+    }
+
+    /// The current parameters as a score model.
+    pub fn model(&self) -> ScoreModel {
+        ScoreModel {
+            net: self.net.clone(),
+            noise: self.config.noise.noise_kind(),
+        }
+    }
+
+    /// One training step.
+    pub fn step(&mut self) -> StepOutcome {
+        draw_batch(&self.config, &self.data, self.step, &mut self.batch);
+        let (net, objective, batch) = (&self.net, &self.config.objective, &self.batch);
+        self.pool.install(|| {
+            self.parts.par_iter_mut().for_each(|p| {
+                p.grads.fill_zero();
+                p.per_level.fill(0.0);
+                p.loss = part_loss(
+                    net,
+                    objective,
+                    batch,
+                    p.range.clone(),
+                    &mut p.lw,
+                    &mut p.grads,
+                    &mut p.per_level,
+                );
+            });
+        });
+        self.grads.fill_zero();
+        let mut loss = 0.0;
+        let mut per_level = vec![0.0; self.level_counts.len()];
+        for p in &self.parts {
+            self.grads.add(&p.grads);
+            loss += p.loss;
+            for (a, b) in per_level.iter_mut().zip(&p.per_level) {
+                *a += b;
+            }
+        }
+        self.level_counts.fill(0);
+        for &l in &self.batch.level {
+            if let Some(c) = self.level_counts.get_mut(l) {
+                *c += 1;
+            }
+        }
+        for (v, c) in per_level.iter_mut().zip(&self.level_counts) {
+            *v = if *c > 0 { *v / *c as f64 } else { f64::NAN };
+        }
+        self.step += 1;
+        let mut rolled_back = None;
+        if loss.is_finite() && self.grads.is_finite() {
+            self.adam.step(&mut self.net, &mut self.grads);
+            if self.net.is_finite() {
+                self.last_good.clone_from(&self.net);
+            } else {
+                rolled_back = Some(self.rollback());
+            }
+        } else {
+            rolled_back = Some(self.rollback());
+        }
+        StepOutcome {
+            step: self.step,
+            loss,
+            loss_per_level: per_level,
+            rolled_back,
+        }
+    }
+
+    /// Restores the last good parameters, resets Adam, halves the learning rate.
+    fn rollback(&mut self) -> f64 {
+        self.net.clone_from(&self.last_good);
+        self.adam.reset();
+        self.adam.lr *= 0.5;
+        self.config.lr = self.adam.lr;
+        self.adam.lr
+    }
+}
+
+impl Trainer {
+    /// Switches the objective without resetting the network, when the network stays the same
+    /// (same noise conditioning and output); otherwise says why a reset is needed.
+    pub fn set_objective(&mut self, objective: crate::nn::Objective) -> Result<(), String> {
+        let mut config = self.config.clone();
+        config.objective = objective;
+        config.validate(self.data.mixture().is_some())?;
+        let n_classes = self.data.mixture().map_or(0, |m| m.len());
+        if config.mlp_config(n_classes) != self.net.config {
+            return Err(format!(
+                "objective {} needs a different network; reset training to switch",
+                objective.name()
+            ));
+        }
+        self.config = config;
+        self.resize_parts();
+        Ok(())
+    }
+}
