@@ -2,8 +2,11 @@
 //! threads), guard against non-finite values, update with Adam.
 //!
 //! NaN guard: a non-finite loss or gradient never reaches the parameters, and parameters that an
-//! update made non-finite are never kept: the trainer restores the last good parameters, forgets
-//! Adam's moments, halves the learning rate, and reports the rollback.
+//! update made non-finite are never kept. A loss that blows up (|loss| above
+//! [`BLOWUP_FACTOR`] times the running mean of accepted |loss|, floored at 1) counts as divergence
+//! too: a learning rate of 10 sends the DSM loss from ~1 to ~1e8 while staying finite. On any of
+//! these the trainer restores the last good parameters (the last ones whose loss was accepted),
+//! forgets Adam's moments, halves the learning rate, and reports the rollback.
 
 use super::batch_draw::draw_batch;
 use super::config::TrainConfig;
@@ -11,6 +14,12 @@ use crate::data::Dataset;
 use crate::nn::batch::{Batch, LossWorkspace, part_loss};
 use crate::nn::{Adam, Gradients, Mlp, ScoreModel};
 use rayon::prelude::*;
+
+/// A loss this many times the running mean of accepted |loss| (floored at 1) is divergence.
+pub const BLOWUP_FACTOR: f64 = 1e3;
+
+/// Weight of the newest accepted |loss| in the running mean.
+const LOSS_EMA: f64 = 0.05;
 
 /// One part of the batch, evaluated by one thread.
 struct Part {
@@ -44,6 +53,8 @@ pub struct Trainer {
     grads: Gradients<f32>,
     level_counts: Vec<usize>,
     pool: rayon::ThreadPool,
+    /// Running mean of accepted |loss|; `None` before the first step.
+    loss_scale: Option<f64>,
 }
 
 impl Trainer {
@@ -72,6 +83,7 @@ impl Trainer {
             parts: Vec::new(),
             level_counts: Vec::new(),
             pool,
+            loss_scale: None,
             config,
             data,
         };
@@ -179,23 +191,37 @@ impl Trainer {
             *v = if *c > 0 { *v / *c as f64 } else { f64::NAN };
         }
         self.step += 1;
-        let mut rolled_back = None;
-        if loss.is_finite() && self.grads.is_finite() {
+        let rolled_back = if self.accepts(loss) && self.grads.is_finite() {
+            // The parameters that produced an accepted loss are the new "last good" ones.
+            self.last_good.clone_from(&self.net);
             self.adam.step(&mut self.net, &mut self.grads);
             if self.net.is_finite() {
-                self.last_good.clone_from(&self.net);
+                None
             } else {
-                rolled_back = Some(self.rollback());
+                Some(self.rollback())
             }
         } else {
-            rolled_back = Some(self.rollback());
-        }
+            Some(self.rollback())
+        };
         StepOutcome {
             step: self.step,
             loss,
             loss_per_level: per_level,
             rolled_back,
         }
+    }
+
+    /// Whether `loss` is finite and no blow-up; updates the running |loss| when it is.
+    fn accepts(&mut self, loss: f64) -> bool {
+        if !loss.is_finite() {
+            return false;
+        }
+        let scale = self.loss_scale.unwrap_or(loss.abs());
+        if loss.abs() > BLOWUP_FACTOR * scale.max(1.0) {
+            return false;
+        }
+        self.loss_scale = Some((1.0 - LOSS_EMA) * scale + LOSS_EMA * loss.abs());
+        true
     }
 
     /// Restores the last good parameters, resets Adam, halves the learning rate.
