@@ -52,7 +52,7 @@ impl Activation {
                 // log(1 + e^z) = max(z, 0) + log(1 + e^-|z|), stable for large |z|.
                 z.max(T::zero()) + (-z.abs()).exp().ln_1p()
             }
-            Activation::Tanh => z.tanh(),
+            Activation::Tanh => tanh(z),
             Activation::Elu => {
                 if z > T::zero() {
                     z
@@ -74,7 +74,7 @@ impl Activation {
             }
             Activation::Softplus => (self.f(z), sigmoid(z)),
             Activation::Tanh => {
-                let t = z.tanh();
+                let t = tanh(z);
                 (t, one - t * t)
             }
             Activation::Elu => {
@@ -105,7 +105,7 @@ impl Activation {
                 (s, s * (one - s))
             }
             Activation::Tanh => {
-                let t = z.tanh();
+                let t = tanh(z);
                 let d = one - t * t;
                 (d, -two * t * d)
             }
@@ -121,15 +121,97 @@ impl Activation {
     }
 }
 
-/// `1 / (1 + e^-z)`, evaluated without overflow.
+/// `1 / (1 + e^-z)`, branch-free ([`Real::fast_exp`] saturates, so no overflow to NaN).
 #[inline(always)]
 pub fn sigmoid<T: Real>(z: T) -> T {
-    let one = T::one();
-    if z >= T::zero() {
-        one / (one + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (one + e)
+    T::one() / (T::one() + (-z).fast_exp())
+}
+
+/// `tanh z = 2 sigmoid(2 z) - 1`, branch-free.
+#[inline(always)]
+fn tanh<T: Real>(z: T) -> T {
+    let two = T::one() + T::one();
+    two * sigmoid(two * z) - T::one()
+}
+
+/// The bias-add fused into the activation kernels: `z[:, j] += b`, then `f` of it, one column
+/// (`rows` entries) at a time, so each value is touched once.
+impl Activation {
+    /// `z += b` (per column), `h = f(z)` (the forward pass of inference).
+    pub fn apply<T: Real>(&self, z: &mut [T], b: &[T], rows: usize, h: &mut [T]) {
+        for (zc, hc) in z.chunks_mut(rows).zip(h.chunks_mut(rows)) {
+            match self {
+                Activation::Silu => {
+                    for ((z, h), b) in zc.iter_mut().zip(hc).zip(b) {
+                        *z += *b;
+                        *h = *z * sigmoid(*z);
+                    }
+                }
+                Activation::Tanh => {
+                    for ((z, h), b) in zc.iter_mut().zip(hc).zip(b) {
+                        *z += *b;
+                        *h = tanh(*z);
+                    }
+                }
+                _ => {
+                    for ((z, h), b) in zc.iter_mut().zip(hc).zip(b) {
+                        *z += *b;
+                        *h = self.f(*z);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `z += b`, `h = f(z)`, `df = f'(z)` (the forward pass of training).
+    pub fn apply_df<T: Real>(&self, z: &mut [T], b: &[T], rows: usize, h: &mut [T], df: &mut [T]) {
+        let one = T::one();
+        let columns = z
+            .chunks_mut(rows)
+            .zip(h.chunks_mut(rows))
+            .zip(df.chunks_mut(rows));
+        for ((zc, hc), dc) in columns {
+            match self {
+                Activation::Silu => {
+                    for (((z, h), d), b) in zc.iter_mut().zip(hc).zip(dc).zip(b) {
+                        *z += *b;
+                        let s = sigmoid(*z);
+                        *h = *z * s;
+                        *d = s * (one + *z * (one - s));
+                    }
+                }
+                Activation::Tanh => {
+                    for (((z, h), d), b) in zc.iter_mut().zip(hc).zip(dc).zip(b) {
+                        *z += *b;
+                        let t = tanh(*z);
+                        *h = t;
+                        *d = one - t * t;
+                    }
+                }
+                _ => {
+                    for (((z, h), d), b) in zc.iter_mut().zip(hc).zip(dc).zip(b) {
+                        *z += *b;
+                        (*h, *d) = self.f_df(*z);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `z += b`, `h = f(z)`, `df = f'(z)`, `d2f = f''(z)` (training with tangents).
+    pub fn apply_df_d2f<T: Real>(
+        &self,
+        z: &mut [T],
+        b: &[T],
+        rows: usize,
+        h: &mut [T],
+        df: &mut [T],
+        d2f: &mut [T],
+    ) {
+        self.apply_df(z, b, rows, h, df);
+        d2f.iter_mut()
+            .zip(z.iter())
+            .for_each(|(d2, z)| *d2 = self.df_d2f(*z).1);
     }
 }
 

@@ -13,6 +13,7 @@ pub mod embedding;
 pub mod mlp;
 pub mod objective;
 pub mod pass;
+pub mod products;
 pub mod real;
 pub mod serialize;
 

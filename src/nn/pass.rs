@@ -14,38 +14,9 @@
 //! `ds` for direction `v` is the Jacobian-vector product `(d s / d x) v` (MATH §3.2, §3.3).
 
 use super::mlp::{Mlp, OutputParam};
+use super::products::{gemm_nn, gemm_nt, gemm_tn};
 use super::real::Real;
-use nalgebra::{DMatrix, DMatrixView, DVector, Dyn};
-
-/// The transpose of `m` as a strided view (no copy).
-fn t<T: Real>(m: &DMatrix<T>) -> DMatrixView<'_, T, Dyn, Dyn> {
-    DMatrixView::from_slice_with_strides(m.as_slice(), m.ncols(), m.nrows(), m.nrows(), 1)
-}
-
-/// Whether nalgebra's `gemm` hands `c = a b` to matrixmultiply (which honours any strides): it
-/// does when `c` and `a` have every dimension above 5. Its small-matrix fallback is not used
-/// with strided transposes here; those products take an explicit (small) transpose instead.
-fn uses_matrixmultiply<T: Real>(c: &DMatrix<T>, a_rows: usize, a_cols: usize) -> bool {
-    c.nrows() > 5 && c.ncols() > 5 && a_rows > 5 && a_cols > 5
-}
-
-/// `c = a b^T + beta c`.
-fn gemm_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
-    if uses_matrixmultiply(c, a.nrows(), a.ncols()) {
-        c.gemm(T::one(), a, &t(b), beta);
-    } else {
-        c.gemm(T::one(), a, &b.transpose(), beta);
-    }
-}
-
-/// `c = a^T b + beta c`.
-fn gemm_tn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
-    if uses_matrixmultiply(c, a.ncols(), a.nrows()) {
-        c.gemm(T::one(), &t(a), b, beta);
-    } else {
-        c.gemm(T::one(), &a.transpose(), b, beta);
-    }
-}
+use nalgebra::{DMatrix, DVector};
 
 /// Gradients with the shapes of the parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -236,11 +207,17 @@ pub fn set_output_scale<T: Real>(net: &Mlp<T>, ws: &mut Workspace<T>, sigmas: &[
     }
 }
 
-/// `z = W h + b` into `z` (gemm, then the bias per row).
-fn affine<T: Real>(w: &DMatrix<T>, b: &DVector<T>, h: &DMatrix<T>, z: &mut DMatrix<T>) {
-    z.gemm(T::one(), w, h, T::zero());
-    for mut col in z.column_iter_mut() {
-        col += b;
+/// `out = W h + b`.
+fn affine<T: Real>(w: &DMatrix<T>, b: &DVector<T>, h: &DMatrix<T>, out: &mut DMatrix<T>) {
+    gemm_nn(out, w, h, T::zero());
+    add_bias(out, b);
+}
+
+/// `z[:, j] += b` for every column.
+fn add_bias<T: Real>(z: &mut DMatrix<T>, b: &DVector<T>) {
+    let rows = z.nrows();
+    for col in z.as_mut_slice().chunks_mut(rows) {
+        col.iter_mut().zip(b.as_slice()).for_each(|(z, b)| *z += *b);
     }
 }
 
@@ -252,26 +229,21 @@ pub fn forward<T: Real>(net: &Mlp<T>, ws: &mut Workspace<T>) {
     let with_tangents = ws.n_tangents > 0;
     for l in 0..n_hidden {
         let (lower, upper) = ws.h.split_at_mut(l + 1);
-        affine(&net.weights[l], &net.biases[l], &lower[l], &mut ws.z[l]);
-        let (z, h_next) = (&ws.z[l], &mut upper[0]);
+        gemm_nn(&mut ws.z[l], &net.weights[l], &lower[l], T::zero());
+        let (z, h_next) = (&mut ws.z[l], &mut upper[0]);
         let (df, d2f) = (&mut ws.df[l], &mut ws.d2f[l]);
-        if !ws.for_training {
-            for (h, z) in h_next.iter_mut().zip(z.iter()) {
-                *h = act.f(*z);
-            }
-        } else {
-            for i in 0..z.len() {
-                let (f, d) = act.f_df(z[i]);
-                h_next[i] = f;
-                df[i] = d;
-                if with_tangents {
-                    d2f[i] = act.df_d2f(z[i]).1;
-                }
+        let (rows, b) = (z.nrows(), net.biases[l].as_slice());
+        let (z, h_next) = (z.as_mut_slice(), h_next.as_mut_slice());
+        match (ws.for_training, with_tangents) {
+            (false, _) => act.apply(z, b, rows, h_next),
+            (true, false) => act.apply_df(z, b, rows, h_next, df.as_mut_slice()),
+            (true, true) => {
+                act.apply_df_d2f(z, b, rows, h_next, df.as_mut_slice(), d2f.as_mut_slice())
             }
         }
         if with_tangents {
             let (lower, upper) = ws.dh.split_at_mut(l + 1);
-            ws.dz[l].gemm(T::one(), &net.weights[l], &lower[l], T::zero());
+            gemm_nn(&mut ws.dz[l], &net.weights[l], &lower[l], T::zero());
             let (dz, dh_next, df) = (&ws.dz[l], &mut upper[0], &ws.df[l]);
             broadcast_mul(df, dz, dh_next, ws.batch);
         }

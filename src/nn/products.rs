@@ -1,0 +1,147 @@
+//! Matrix products of the passes, column-major: `c = a b`, `c = a b^T`, `c = a^T b` (each
+//! `+ beta c`).
+//!
+//! Large products go to nalgebra's `gemm`, which hands them to matrixmultiply's SIMD kernels
+//! (transposed operands as strided views, no copies). nalgebra does that only when `c` and `a`
+//! have every dimension above 5; the thin products of this network (the input layer has 3 to 12
+//! inputs, the output layer 2 rows) would otherwise take its slow generic loop, so they have
+//! kernels here written as contiguous `axpy` / dot loops that vectorise.
+
+use super::real::Real;
+use nalgebra::{DMatrix, DMatrixView, Dyn};
+
+/// The transpose of `m` as a strided view (no copy).
+fn t<T: Real>(m: &DMatrix<T>) -> DMatrixView<'_, T, Dyn, Dyn> {
+    DMatrixView::from_slice_with_strides(m.as_slice(), m.ncols(), m.nrows(), m.nrows(), 1)
+}
+
+/// Whether nalgebra's `gemm` takes matrixmultiply's path for `c = a b` with `a` of this shape.
+fn uses_matrixmultiply<T: Real>(c: &DMatrix<T>, a_rows: usize, a_cols: usize) -> bool {
+    c.nrows() > 5 && c.ncols() > 5 && a_rows > 5 && a_cols > 5
+}
+
+/// `c = beta c` (with `beta = 0` overwriting, so stale NaNs never survive).
+fn scale_into<T: Real>(c: &mut [T], beta: T) {
+    if beta == T::zero() {
+        c.fill(T::zero());
+    } else if beta != T::one() {
+        c.iter_mut().for_each(|v| *v *= beta);
+    }
+}
+
+/// `c = a b + beta c`.
+pub fn gemm_nn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
+    if uses_matrixmultiply(c, a.nrows(), a.ncols()) {
+        c.gemm(T::one(), a, b, beta);
+        return;
+    }
+    let (m, k) = (a.nrows(), a.ncols());
+    scale_into(c.as_mut_slice(), beta);
+    let (a, b) = (a.as_slice(), b.as_slice());
+    if m > 5 {
+        // c[:, j] += sum_p a[:, p] b[p, j]: columns of `a` are contiguous.
+        for (cj, bj) in c.as_mut_slice().chunks_mut(m).zip(b.chunks(k)) {
+            for (ap, bpj) in a.chunks(m).zip(bj) {
+                cj.iter_mut().zip(ap).for_each(|(c, a)| *c += *a * *bpj);
+            }
+        }
+    } else {
+        // c[r, j] += dot(a[r, :], b[:, j]) with the rows of `a` copied contiguous.
+        let rows: Vec<Vec<T>> = (0..m)
+            .map(|r| (0..k).map(|p| a[p * m + r]).collect())
+            .collect();
+        for (cj, bj) in c.as_mut_slice().chunks_mut(m).zip(b.chunks(k)) {
+            for (c, row) in cj.iter_mut().zip(&rows) {
+                *c += row.iter().zip(bj).fold(T::zero(), |s, (x, y)| s + *x * *y);
+            }
+        }
+    }
+}
+
+/// `c = a b^T + beta c` (`a` is `m x B`, `b` is `n x B`).
+pub fn gemm_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
+    if uses_matrixmultiply(c, a.nrows(), a.ncols()) {
+        c.gemm(T::one(), a, &t(b), beta);
+        return;
+    }
+    let (m, n) = (c.nrows(), c.ncols());
+    scale_into(c.as_mut_slice(), beta);
+    let (a, b) = (a.as_slice(), b.as_slice());
+    if m <= 5 {
+        // Few rows (the output layer): acc_r[:] += a[r, j] b[:, j], then c[r, :] += acc_r.
+        let mut acc = vec![T::zero(); m * n];
+        for (aj, bj) in a.chunks(m).zip(b.chunks(n)) {
+            for (r, arj) in aj.iter().enumerate() {
+                acc[r * n..(r + 1) * n]
+                    .iter_mut()
+                    .zip(bj)
+                    .for_each(|(s, x)| *s += *arj * *x);
+            }
+        }
+        let c = c.as_mut_slice();
+        for r in 0..m {
+            for q in 0..n {
+                c[q * m + r] += acc[r * n + q];
+            }
+        }
+    } else {
+        // Few columns (the input layer): c[:, q] += a[:, j] b[q, j].
+        for (aj, bj) in a.chunks(m).zip(b.chunks(n)) {
+            for (cq, bqj) in c.as_mut_slice().chunks_mut(m).zip(bj) {
+                cq.iter_mut().zip(aj).for_each(|(c, x)| *c += *x * *bqj);
+            }
+        }
+    }
+}
+
+/// `c = a^T b + beta c`.
+pub fn gemm_tn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
+    if uses_matrixmultiply(c, a.ncols(), a.nrows()) {
+        c.gemm(T::one(), &t(a), b, beta);
+    } else {
+        // One side of `a` is small here: its transpose is a cheap copy.
+        gemm_nn(c, &a.transpose(), b, beta);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled(r: usize, c: usize, seed: u64) -> DMatrix<f64> {
+        let mut rng = crate::noise::StreamRng::from_seed(seed);
+        DMatrix::from_fn(r, c, |_, _| rng.uniform() - 0.5)
+    }
+
+    /// Every kernel against nalgebra's plain product, over thin and wide shapes.
+    #[test]
+    fn products_match_the_reference() {
+        let shapes = [
+            (2, 128, 7),
+            (128, 3, 9),
+            (2, 3, 4),
+            (64, 64, 40),
+            (7, 2, 300),
+            (130, 6, 2),
+        ];
+        for (i, &(m, k, n)) in shapes.iter().enumerate() {
+            let (a, b, c0) = (
+                filled(m, k, 1 + i as u64),
+                filled(k, n, 50 + i as u64),
+                filled(m, n, 90),
+            );
+            let close = |x: &DMatrix<f64>, y: &DMatrix<f64>| (x - y).amax() < 1e-12;
+            let mut c = c0.clone();
+            gemm_nn(&mut c, &a, &b, 0.5);
+            assert!(close(&c, &(&a * &b + &c0 * 0.5)), "nn {m}x{k}x{n}");
+            let bt = b.transpose();
+            let mut c = c0.clone();
+            gemm_nt(&mut c, &a, &bt, 1.0);
+            assert!(close(&c, &(&a * &b + &c0)), "nt {m}x{k}x{n}");
+            let at = a.transpose();
+            let mut c = c0.clone();
+            gemm_tn(&mut c, &at, &b, 0.0);
+            assert!(close(&c, &(&a * &b)), "tn {m}x{k}x{n}");
+        }
+    }
+}
