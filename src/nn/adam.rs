@@ -69,10 +69,11 @@ impl<T: Real> Adam<T> {
             .zip(self.m.biases.iter_mut().map(|b| b.as_mut_slice()))
             .zip(self.v.biases.iter_mut().map(|b| b.as_mut_slice()));
         for (((p, g), m), v) in params.chain(biases) {
-            for i in 0..p.len() {
-                m[i] = b1 * m[i] + (one - b1) * g[i];
-                v[i] = b2 * v[i] + (one - b2) * g[i] * g[i];
-                p[i] -= lr_t * m[i] / (v[i].sqrt() + eps);
+            let entries = p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut());
+            for (((p, g), m), v) in entries {
+                *m = b1 * *m + (one - b1) * *g;
+                *v = b2 * *v + (one - b2) * *g * *g;
+                *p -= lr_t * *m / (v.sqrt() + eps);
             }
         }
     }

@@ -110,13 +110,16 @@ impl<T: Real> LossWorkspace<T> {
     }
 }
 
-/// The loss of samples `range` of `batch` (its share of the batch mean), adding the parameter
-/// gradients into `grads` and each sample's weighted loss into `per_level[level]`.
+/// The loss of samples `range` of `batch` (their share of the mean over `total` samples: a
+/// part of a larger batch passes the whole batch's size), adding the parameter gradients into
+/// `grads` and each sample's weighted loss into `per_level[level]`.
+#[allow(clippy::too_many_arguments)]
 pub fn part_loss<T: Real>(
     net: &Mlp<T>,
     objective: &Objective,
     batch: &Batch,
     range: Range<usize>,
+    total: usize,
     lw: &mut LossWorkspace<T>,
     grads: &mut Gradients<T>,
     per_level: &mut [f64],
@@ -125,7 +128,7 @@ pub fn part_loss<T: Real>(
     assert_eq!(lw.ws.batch(), n, "workspace sized for the part");
     fill_inputs(net, &mut lw.ws, batch, range.clone());
     forward(net, &mut lw.ws);
-    let (total, k_total) = (batch.len() as f64, objective.n_tangents());
+    let (total, k_total) = (total as f64, objective.n_tangents());
     let mut loss = 0.0;
     let mut ds = [Point::zeros(); super::objective::MAX_TANGENTS];
     let mut dirs = [Point::zeros(); super::objective::MAX_TANGENTS];
@@ -171,6 +174,7 @@ pub fn batch_loss<T: Real>(
         objective,
         batch,
         0..batch.len(),
+        batch.len(),
         &mut lw,
         &mut grads,
         &mut per_level,

@@ -61,63 +61,106 @@ fn projection(dist: ProjectionDist, rng: &mut StreamRng) -> Point {
 
 /// Fills `batch` with the samples of step `step`.
 pub fn draw_batch(config: &TrainConfig, data: &Dataset, step: u64, batch: &mut Batch) {
+    draw_batch_range(config, data, step, 0..config.batch, batch);
+}
+
+/// Fills `batch` with samples `range` of step `step` (one thread's part of the batch; every
+/// sample depends on `(seed, index, step)` alone, so the parts make up the same whole batch).
+pub fn draw_batch_range(
+    config: &TrainConfig,
+    data: &Dataset,
+    step: u64,
+    range: std::ops::Range<usize>,
+    batch: &mut Batch,
+) {
     batch.clear();
-    let n = config.batch;
+    let n = range.len();
     let k_dirs = config.objective.n_tangents();
-    let mut dirs = vec![Point::zeros(); n * k_dirs];
-    for b in 0..n {
-        let mut rng = StreamRng::for_key(config.seed, b as u64, step, LANE_TRAIN);
-        let (x0, class) = match data {
-            Dataset::Mixture(m) => {
-                let (x, k) = m.sample_one(&mut rng);
-                (x, Some(k))
+    batch.dirs.resize(n * k_dirs, Point::zeros());
+    for (j, b) in range.enumerate() {
+        let s = draw_sample(config, data, step, b);
+        batch.x.push(s.x);
+        batch.sigma.push(s.sigma);
+        batch.class.push(s.class);
+        batch.weight.push(s.weight);
+        batch.target.push(s.target);
+        batch.level.push(s.level);
+        for (k, d) in s.dirs[..k_dirs].iter().enumerate() {
+            batch.dirs[k * n + j] = *d;
+        }
+    }
+}
+
+/// One training sample (see the module comment).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sample {
+    pub x: Point,
+    pub sigma: f64,
+    pub class: Option<usize>,
+    pub weight: f64,
+    pub target: Point,
+    pub level: usize,
+    pub dirs: [Point; crate::nn::objective::MAX_TANGENTS],
+}
+
+/// Sample `b` of step `step`.
+pub fn draw_sample(config: &TrainConfig, data: &Dataset, step: u64, b: usize) -> Sample {
+    let mut rng = StreamRng::for_key(config.seed, b as u64, step, LANE_TRAIN);
+    let (x0, class) = match data {
+        Dataset::Mixture(m) => {
+            let (x, k) = m.sample_one(&mut rng);
+            (x, Some(k))
+        }
+        Dataset::Points(e) => {
+            let pts = e.points();
+            (
+                pts[((rng.uniform() * pts.len() as f64) as usize).min(pts.len() - 1)],
+                None,
+            )
+        }
+    };
+    let (sigma, weight, level, abar) = draw_level(&config.noise, &mut rng);
+    let z = rng.gaussian2();
+    let (x, target) = match (config.objective, abar) {
+        (Objective::Ddpm, Some(abar)) => (x0 * abar.sqrt() + z * (1.0 - abar).sqrt(), z),
+        (Objective::Dsm, _) => (x0 + z * sigma, -z / sigma),
+        (Objective::Esm, _) => {
+            let x = x0 + z * sigma;
+            let exact = data
+                .mixture()
+                .map(|m| m.at_level(NoiseLevel::Ve { sigma }).score(&x))
+                .unwrap_or_default();
+            (x, exact)
+        }
+        _ => (x0 + z * sigma, Point::zeros()),
+    };
+    let dropped = rng.uniform() < config.p_uncond;
+    let mut dirs = [Point::zeros(); crate::nn::objective::MAX_TANGENTS];
+    match config.objective {
+        Objective::Ism => {
+            dirs[0] = Point::new(1.0, 0.0);
+            dirs[1] = Point::new(0.0, 1.0);
+        }
+        Objective::Ssm {
+            dist, projections, ..
+        } => {
+            for d in dirs.iter_mut().take(projections) {
+                *d = projection(dist, &mut rng);
             }
-            Dataset::Points(e) => {
-                let pts = e.points();
-                (
-                    pts[((rng.uniform() * pts.len() as f64) as usize).min(pts.len() - 1)],
-                    None,
-                )
-            }
-        };
-        let (sigma, weight, level, abar) = draw_level(&config.noise, &mut rng);
-        let z = rng.gaussian2();
-        let (x, target) = match (config.objective, abar) {
-            (Objective::Ddpm, Some(abar)) => (x0 * abar.sqrt() + z * (1.0 - abar).sqrt(), z),
-            (Objective::Dsm, _) => (x0 + z * sigma, -z / sigma),
-            (Objective::Esm, _) => {
-                let x = x0 + z * sigma;
-                let exact = data
-                    .mixture()
-                    .map(|m| m.at_level(NoiseLevel::Ve { sigma }).score(&x))
-                    .unwrap_or_default();
-                (x, exact)
-            }
-            _ => (x0 + z * sigma, Point::zeros()),
-        };
-        let dropped = rng.uniform() < config.p_uncond;
-        batch.x.push(x);
-        batch.sigma.push(sigma);
-        batch.class.push(if config.conditional && !dropped {
+        }
+        _ => {}
+    }
+    Sample {
+        x,
+        sigma,
+        class: if config.conditional && !dropped {
             class
         } else {
             None
-        });
-        batch.weight.push(weight);
-        batch.target.push(target);
-        batch.level.push(level);
-        match config.objective {
-            Objective::Ism => {
-                dirs[b] = Point::new(1.0, 0.0);
-                dirs[n + b] = Point::new(0.0, 1.0);
-            }
-            Objective::Ssm { dist, .. } => {
-                for k in 0..k_dirs {
-                    dirs[k * n + b] = projection(dist, &mut rng);
-                }
-            }
-            _ => {}
-        }
+        },
+        weight,
+        target,
+        level,
+        dirs,
     }
-    batch.dirs = dirs;
 }

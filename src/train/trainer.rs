@@ -8,7 +8,7 @@
 //! these the trainer restores the last good parameters (the last ones whose loss was accepted),
 //! forgets Adam's moments, halves the learning rate, and reports the rollback.
 
-use super::batch_draw::draw_batch;
+use super::batch_draw::draw_batch_range;
 use super::config::TrainConfig;
 use crate::data::Dataset;
 use crate::nn::batch::{Batch, LossWorkspace, part_loss};
@@ -23,6 +23,7 @@ const LOSS_EMA: f64 = 0.05;
 
 /// One part of the batch, evaluated by one thread.
 struct Part {
+    batch: Batch,
     lw: LossWorkspace<f32>,
     grads: Gradients<f32>,
     per_level: Vec<f64>,
@@ -48,7 +49,6 @@ pub struct Trainer {
     last_good: Mlp<f32>,
     adam: Adam<f32>,
     step: u64,
-    batch: Batch,
     parts: Vec<Part>,
     grads: Gradients<f32>,
     level_counts: Vec<usize>,
@@ -79,7 +79,6 @@ impl Trainer {
             net,
             adam,
             step: 0,
-            batch: Batch::default(),
             parts: Vec::new(),
             level_counts: Vec::new(),
             pool,
@@ -103,6 +102,7 @@ impl Trainer {
             .map(|i| {
                 let range = (i * n / t)..((i + 1) * n / t);
                 Part {
+                    batch: Batch::default(),
                     lw: LossWorkspace::new(&self.net, range.len(), k),
                     grads: Gradients::zeros_like(&self.net),
                     per_level: vec![0.0; n_levels],
@@ -154,17 +154,20 @@ impl Trainer {
 
     /// One training step.
     pub fn step(&mut self) -> StepOutcome {
-        draw_batch(&self.config, &self.data, self.step, &mut self.batch);
-        let (net, objective, batch) = (&self.net, &self.config.objective, &self.batch);
+        let (net, config, data, step) = (&self.net, &self.config, &self.data, self.step);
+        let total = config.batch;
         self.pool.install(|| {
             self.parts.par_iter_mut().for_each(|p| {
+                draw_batch_range(config, data, step, p.range.clone(), &mut p.batch);
                 p.grads.fill_zero();
                 p.per_level.fill(0.0);
+                let n = p.batch.len();
                 p.loss = part_loss(
                     net,
-                    objective,
-                    batch,
-                    p.range.clone(),
+                    &config.objective,
+                    &p.batch,
+                    0..n,
+                    total,
                     &mut p.lw,
                     &mut p.grads,
                     &mut p.per_level,
@@ -182,7 +185,7 @@ impl Trainer {
             }
         }
         self.level_counts.fill(0);
-        for &l in &self.batch.level {
+        for &l in self.parts.iter().flat_map(|p| &p.batch.level) {
             if let Some(c) = self.level_counts.get_mut(l) {
                 *c += 1;
             }
