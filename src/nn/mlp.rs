@@ -154,7 +154,12 @@ impl<T: Real> Mlp<T> {
 
     /// True when every parameter is finite.
     pub fn is_finite(&self) -> bool {
-        self.weights.iter().all(|w| w.iter().all(|v| v.is_finite()))
-            && self.biases.iter().all(|b| b.iter().all(|v| v.is_finite()))
+        self.weights
+            .iter()
+            .all(|w| super::real::all_finite(w.as_slice()))
+            && self
+                .biases
+                .iter()
+                .all(|b| super::real::all_finite(b.as_slice()))
     }
 }

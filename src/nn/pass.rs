@@ -38,8 +38,12 @@ impl<T: Real> Gradients<T> {
     }
 
     pub fn fill_zero(&mut self) {
-        self.weights.iter_mut().for_each(|w| w.fill(T::zero()));
-        self.biases.iter_mut().for_each(|b| b.fill(T::zero()));
+        self.weights
+            .iter_mut()
+            .for_each(|w| w.as_mut_slice().fill(T::zero()));
+        self.biases
+            .iter_mut()
+            .for_each(|b| b.as_mut_slice().fill(T::zero()));
     }
 
     /// `self += other`.
@@ -77,8 +81,13 @@ impl<T: Real> Gradients<T> {
     }
 
     pub fn is_finite(&self) -> bool {
-        self.weights.iter().all(|w| w.iter().all(|v| v.is_finite()))
-            && self.biases.iter().all(|b| b.iter().all(|v| v.is_finite()))
+        self.weights
+            .iter()
+            .all(|w| super::real::all_finite(w.as_slice()))
+            && self
+                .biases
+                .iter()
+                .all(|b| super::real::all_finite(b.as_slice()))
     }
 
     /// `self *= factor`.

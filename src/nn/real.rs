@@ -2,6 +2,22 @@
 
 use nalgebra::RealField;
 
+/// True when every value is finite: `sum(v * 0)` is NaN iff some `v` is NaN or infinite. The
+/// sum runs in 16 independent lanes so it vectorises (a single float accumulator cannot be
+/// reordered, and an early-exit scan cannot be vectorised either).
+pub fn all_finite<T: Real>(values: &[T]) -> bool {
+    let mut lanes = [T::zero(); 16];
+    let chunks = values.chunks_exact(16);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (l, v) in lanes.iter_mut().zip(chunk) {
+            *l += *v * T::zero();
+        }
+    }
+    let rest = tail.iter().fold(T::zero(), |acc, v| acc + *v * T::zero());
+    lanes.iter().fold(rest, |acc, l| acc + *l) == T::zero()
+}
+
 pub trait Real: RealField + Copy + Send + Sync + 'static {
     fn of(v: f64) -> Self;
     fn f64(self) -> f64;
@@ -69,6 +85,19 @@ pub fn exp_f32(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_finite_finds_any_bad_value() {
+        let mut v = vec![1.0f32; 37];
+        assert!(all_finite(&v));
+        for i in [0, 15, 16, 36] {
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                v[i] = bad;
+                assert!(!all_finite(&v), "missed {bad} at {i}");
+                v[i] = 1.0;
+            }
+        }
+    }
 
     #[test]
     fn fast_exp_matches_exp_in_f32() {

@@ -50,7 +50,6 @@ pub struct Trainer {
     adam: Adam<f32>,
     step: u64,
     parts: Vec<Part>,
-    grads: Gradients<f32>,
     level_counts: Vec<usize>,
     pool: rayon::ThreadPool,
     /// Running mean of accepted |loss|; `None` before the first step.
@@ -75,7 +74,6 @@ impl Trainer {
         adam.clip_norm = config.clip_norm;
         let mut trainer = Trainer {
             last_good: net.clone(),
-            grads: Gradients::zeros_like(&net),
             net,
             adam,
             step: 0,
@@ -156,29 +154,37 @@ impl Trainer {
     pub fn step(&mut self) -> StepOutcome {
         let (net, config, data, step) = (&self.net, &self.config, &self.data, self.step);
         let total = config.batch;
-        self.pool.install(|| {
-            self.parts.par_iter_mut().for_each(|p| {
-                draw_batch_range(config, data, step, p.range.clone(), &mut p.batch);
-                p.grads.fill_zero();
-                p.per_level.fill(0.0);
-                let n = p.batch.len();
-                p.loss = part_loss(
-                    net,
-                    &config.objective,
-                    &p.batch,
-                    0..n,
-                    total,
-                    &mut p.lw,
-                    &mut p.grads,
-                    &mut p.per_level,
-                );
-            });
-        });
-        self.grads.fill_zero();
+        let run_part = |p: &mut Part| {
+            draw_batch_range(config, data, step, p.range.clone(), &mut p.batch);
+            p.grads.fill_zero();
+            p.per_level.fill(0.0);
+            let n = p.batch.len();
+            p.loss = part_loss(
+                net,
+                &config.objective,
+                &p.batch,
+                0..n,
+                total,
+                &mut p.lw,
+                &mut p.grads,
+                &mut p.per_level,
+            );
+        };
+        if self.parts.len() == 1 {
+            // One part: no hop to the pool's thread.
+            run_part(&mut self.parts[0]);
+        } else {
+            self.pool
+                .install(|| self.parts.par_iter_mut().for_each(run_part));
+        }
+        // The batch gradient is the sum of the parts' gradients, gathered into the first part.
+        let (first, rest) = self.parts.split_at_mut(1);
+        for p in rest.iter() {
+            first[0].grads.add(&p.grads);
+        }
         let mut loss = 0.0;
         let mut per_level = vec![0.0; self.level_counts.len()];
         for p in &self.parts {
-            self.grads.add(&p.grads);
             loss += p.loss;
             for (a, b) in per_level.iter_mut().zip(&p.per_level) {
                 *a += b;
@@ -194,10 +200,11 @@ impl Trainer {
             *v = if *c > 0 { *v / *c as f64 } else { f64::NAN };
         }
         self.step += 1;
-        let rolled_back = if self.accepts(loss) && self.grads.is_finite() {
+        let accepted = self.accepts(loss) && self.parts[0].grads.is_finite();
+        let rolled_back = if accepted {
             // The parameters that produced an accepted loss are the new "last good" ones.
             self.last_good.clone_from(&self.net);
-            self.adam.step(&mut self.net, &mut self.grads);
+            self.adam.step(&mut self.net, &mut self.parts[0].grads);
             if self.net.is_finite() {
                 None
             } else {
