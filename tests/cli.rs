@@ -497,3 +497,221 @@ fn bench_sample_prints_json_lines() {
         assert!(min > 0.0 && min <= median && median <= max);
     }
 }
+
+#[test]
+fn train_prints_json_lines_saves_a_model_that_sample_uses() {
+    let dir = scratch("train");
+    let model = dir.join("m.json");
+    let out = run_ok(
+        bin()
+            .args(["train", "--preset", "ncsn-two-modes", "--objective", "ncsn"])
+            .args([
+                "--sigma-min",
+                "0.1",
+                "--steps",
+                "40",
+                "--batch",
+                "64",
+                "--hidden",
+                "32,32",
+            ])
+            .args(["--report-every", "20", "--threads", "2", "--out"])
+            .arg(&model),
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for (line, step) in lines.iter().zip([20, 40]) {
+        assert_eq!(line["step"], step);
+        for key in ["loss", "rel_fisher", "steps_per_s"] {
+            assert!(
+                line[key].as_f64().is_some_and(f64::is_finite),
+                "{key} in {line}"
+            );
+        }
+        assert_eq!(
+            line["rel_fisher_per_level"].as_array().map(Vec::len),
+            Some(10)
+        );
+    }
+    let report = json(&run_ok(
+        bin()
+            .args([
+                "sample",
+                "--preset",
+                "ncsn-two-modes",
+                "--sampler",
+                "annealed-langevin",
+            ])
+            .args([
+                "--sigma-min",
+                "0.1",
+                "--particles",
+                "100",
+                "--steps",
+                "10",
+                "--score",
+            ])
+            .arg(format!("model:{}", model.display()))
+            .arg("--out")
+            .arg(dir.join("s.csv")),
+    ));
+    assert_eq!(report["score"], "learned");
+    // Every objective trains from the command line.
+    for (objective, extra) in [
+        ("esm", &[][..]),
+        ("ism", &[][..]),
+        ("ssm", &["--projections", "2"][..]),
+        ("ssm-vr", &["--projection", "gaussian"][..]),
+        ("dsm", &["--sigma", "0.3"][..]),
+        ("ddpm", &[][..]),
+        (
+            "ncsn",
+            &["--continuous", "--lambda", "one", "--act", "elu"][..],
+        ),
+    ] {
+        run_ok(
+            bin()
+                .args(["train", "--preset", "ring8", "--objective", objective])
+                .args(extra)
+                .args(["--steps", "3", "--batch", "16", "--hidden", "8", "--out"])
+                .arg(dir.join(format!("{objective}.json"))),
+        );
+    }
+    // A conditional model takes --class and --cfg-scale.
+    let cond = dir.join("cond.json");
+    run_ok(
+        bin()
+            .args([
+                "train",
+                "--preset",
+                "ring8",
+                "--objective",
+                "ncsn",
+                "--conditional",
+            ])
+            .args(["--steps", "3", "--batch", "16", "--hidden", "8", "--out"])
+            .arg(&cond),
+    );
+    run_ok(
+        bin()
+            .args([
+                "sample",
+                "--preset",
+                "ring8",
+                "--sampler",
+                "ddim",
+                "--particles",
+                "10",
+            ])
+            .args(["--class", "2", "--cfg-scale", "3", "--score"])
+            .arg(format!("model:{}", cond.display()))
+            .arg("--out")
+            .arg(dir.join("c.csv")),
+    );
+}
+
+#[test]
+fn train_refuses_bad_settings_with_the_option_named() {
+    let dir = scratch("train-bad");
+    let out = dir.join("m.json");
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--preset", "ring8", "--objective", "magic"],
+            "--objective 'magic'",
+        ),
+        (
+            &["--preset", "two-moons", "--objective", "esm"],
+            "esm needs the exact score",
+        ),
+        (
+            &[
+                "--preset",
+                "ring8",
+                "--objective",
+                "ncsn",
+                "--hidden",
+                "12,x",
+            ],
+            "--hidden '12,x'",
+        ),
+        (
+            &["--preset", "ring8", "--objective", "ncsn", "--lr", "-1"],
+            "--lr",
+        ),
+        (
+            &["--preset", "ring8", "--objective", "ncsn", "--act", "relu6"],
+            "--act",
+        ),
+        (
+            &[
+                "--preset",
+                "two-moons",
+                "--objective",
+                "ncsn",
+                "--conditional",
+            ],
+            "--conditional",
+        ),
+    ];
+    for (args, expected) in cases {
+        let err = run_err(bin().arg("train").args(args).arg("--out").arg(&out));
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let err = run_err(
+        bin()
+            .args([
+                "sample",
+                "--preset",
+                "ring8",
+                "--sampler",
+                "ddim",
+                "--score",
+                "model:/no/such.json",
+                "--out",
+            ])
+            .arg(dir.join("s.csv")),
+    );
+    assert!(err.contains("/no/such.json: cannot read"), "{err}");
+}
+
+#[test]
+fn bench_train_prints_json_lines() {
+    let out = run_ok(bin().args([
+        "bench",
+        "train",
+        "--only",
+        "dsm_train,grid_infer",
+        "--windows",
+        "1",
+        "--window-s",
+        "0.02",
+    ]));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    // Four DSM configurations and the grid, each on 1 and 2 threads.
+    assert_eq!(lines.len(), 10);
+    for l in &lines {
+        assert_eq!(l["impl"], "scorefield");
+        let metric = if l["bench"] == "grid_infer" {
+            "grids_per_s"
+        } else {
+            "steps_per_s"
+        };
+        assert!(
+            l[format!("{metric}_median")]
+                .as_f64()
+                .is_some_and(|v| v > 0.0),
+            "{l}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["model"] == "3-64-64-2" && l["batch"] == 128)
+    );
+}

@@ -18,6 +18,9 @@ pub enum BenchKind {
         /// Minimum seconds per window.
         #[arg(long, default_value_t = 0.4)]
         window_s: f64,
+        /// Only these benchmarks (dsm_train, ism_train, ssm_train, time_to_field, grid_infer).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
     /// Annealed Langevin with the exact 8-component mixture score (ring8), 10,000 particles,
     /// on 1 and 2 threads: particle-steps per second.
@@ -35,8 +38,12 @@ pub enum BenchKind {
 
 pub fn run(which: &BenchKind) -> Result<(), String> {
     match *which {
-        BenchKind::Train { windows, window_s } => {
-            for line in super::bench_train::run(windows.max(1), window_s)? {
+        BenchKind::Train {
+            windows,
+            window_s,
+            ref only,
+        } => {
+            for line in super::bench_train::run(windows.max(1), window_s, only)? {
                 println!("{line}");
             }
             Ok(())

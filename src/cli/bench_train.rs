@@ -76,7 +76,9 @@ fn train_config(
     Ok(c)
 }
 
-pub fn run(windows: usize, window_s: f64) -> Result<Vec<Value>, String> {
+/// Runs the benchmarks whose `bench` name is in `only` (all when empty).
+pub fn run(windows: usize, window_s: f64, only: &[String]) -> Result<Vec<Value>, String> {
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let data = preset("ring8")?.dataset();
     let ssm = Objective::Ssm {
         projections: 1,
@@ -92,7 +94,7 @@ pub fn run(windows: usize, window_s: f64) -> Result<Vec<Value>, String> {
         ("ssm_train", ssm, vec![128, 128, 128], 512),
     ];
     let mut out = Vec::new();
-    for (bench, objective, hidden, batch) in &cases {
+    for (bench, objective, hidden, batch) in cases.iter().filter(|c| wanted(c.0)) {
         for threads in [1, 2] {
             let mut trainer = Trainer::new(
                 train_config(*objective, hidden, *batch, threads)?,
@@ -113,6 +115,12 @@ pub fn run(windows: usize, window_s: f64) -> Result<Vec<Value>, String> {
                 warmup_s,
             ));
         }
+    }
+    if wanted("time_to_field") {
+        out.push(time_to_field()?);
+    }
+    if !wanted("grid_infer") {
+        return Ok(out);
     }
     // Learned field on a 128x128 grid: the NCSN model's score at one level.
     let trainer = Trainer::new(
@@ -154,4 +162,55 @@ pub fn run(windows: usize, window_s: f64) -> Result<Vec<Value>, String> {
         ));
     }
     Ok(out)
+}
+
+/// Training seconds (2 threads) until NCSN DSM on ring8 reaches a mean relative Fisher divergence
+/// <= 0.1 over its levels: levels from the max-pairwise-distance heuristic down to 0.1, sin4
+/// embedding, lr 3e-3, batch 512. The divergence is checked every 100 steps, off the clock.
+/// Median over three seeds; a seed that has not got there by 20 s counts as 20 s.
+fn time_to_field() -> Result<Value, String> {
+    use crate::metrics::relative_fisher;
+    use crate::nn::SigmaEmbedding;
+    let data = preset("ring8")?.dataset();
+    let ring8 = data.mixture().ok_or("ring8 is a mixture")?.clone();
+    let sigma_max = crate::sample::DataInfo::of(&data).sigma_max_heuristic;
+    let schedule = SigmaSchedule::geometric(sigma_max, 0.1, 10)?;
+    let mut seconds = Vec::new();
+    let mut steps = Vec::new();
+    for seed in 0..3 {
+        let mut config = TrainConfig::ncsn_default(schedule.clone());
+        config.embedding = SigmaEmbedding::Sinusoidal { n: 4 };
+        config.lr = 3e-3;
+        config.threads = 2;
+        config.seed = seed;
+        let mut trainer = Trainer::new(config, data.clone())?;
+        let mut train_s = 0.0;
+        loop {
+            let t = Instant::now();
+            for _ in 0..100 {
+                trainer.step();
+            }
+            train_s += t.elapsed().as_secs_f64();
+            let source = LearnedScore::new(Arc::new(trainer.model()));
+            let per_level = relative_fisher(&source, &ring8, schedule.sigmas(), 2000, 7);
+            let mean = per_level.iter().sum::<f64>() / per_level.len() as f64;
+            if mean <= 0.1 || train_s >= 20.0 {
+                break;
+            }
+        }
+        seconds.push(train_s.min(20.0));
+        steps.push(trainer.step_count());
+    }
+    let mut config = TrainConfig::ncsn_default(schedule);
+    config.embedding = SigmaEmbedding::Sinusoidal { n: 4 };
+    let model = config.mlp_config(0).shape_name();
+    Ok(line(
+        "time_to_field",
+        2,
+        &model,
+        json!({"batch": 512, "preset": "ring8", "rel_fisher_target": 0.1, "steps": steps}),
+        "seconds",
+        seconds,
+        0.0,
+    ))
 }
