@@ -86,6 +86,15 @@ impl SamplerRun {
         dead as f64 / self.alive.len().max(1) as f64
     }
 
+    /// Adds particles (a click in the app); they join at the current step. Their noise keys are
+    /// their new indices, so existing particles keep their noise.
+    pub fn inject(&mut self, points: &[Point]) {
+        for p in points {
+            self.alive.push(crate::geom::is_finite(p));
+            self.xs.push(*p);
+        }
+    }
+
     /// Applies up to `n_ops` more ops; returns how many were applied.
     pub fn advance(&mut self, source: &dyn ScoreSource, n_ops: usize) -> usize {
         let start = Instant::now();

@@ -245,6 +245,20 @@ impl Trainer {
 }
 
 impl Trainer {
+    /// Continues training on new data (an edited mixture) with the same network, when the data
+    /// fits it (same number of classes for a conditional network).
+    pub fn set_data(&mut self, data: Dataset) -> Result<(), String> {
+        self.config.validate(data.mixture().is_some())?;
+        let n_classes = data.mixture().map_or(0, |m| m.len());
+        if self.config.mlp_config(n_classes) != self.net.config {
+            return Err(
+                "the edited data needs a different network (class count); reset training".into(),
+            );
+        }
+        self.data = data;
+        Ok(())
+    }
+
     /// Switches the objective without resetting the network, when the network stays the same
     /// (same noise conditioning and output); otherwise says why a reset is needed.
     pub fn set_objective(&mut self, objective: crate::nn::Objective) -> Result<(), String> {

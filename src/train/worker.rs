@@ -25,6 +25,8 @@ pub enum TrainerCommand {
     SetLr(f64),
     SetBatch(usize),
     SetObjective(Objective),
+    /// Continues with the same network on new data.
+    SetData(Box<Dataset>),
     Shutdown,
 }
 
@@ -183,6 +185,11 @@ impl Worker {
             TrainerCommand::SetBatch(b) => self.trainer.set_batch(b),
             TrainerCommand::SetObjective(o) => {
                 if let Err(e) = self.trainer.set_objective(o) {
+                    self.send(TrainerEvent::Error(e));
+                }
+            }
+            TrainerCommand::SetData(data) => {
+                if let Err(e) = self.trainer.set_data(*data) {
                     self.send(TrainerEvent::Error(e));
                 }
             }

@@ -1,32 +1,72 @@
-//! The first window: the `ncsn-two-modes` density heatmap and exact score arrows of `q_sigma`
-//! with a sigma slider (MATH §2.1). The full lecture app grows from here.
+//! The lecture app: state, workers and the frame loop. The UI thread only reads snapshots and
+//! sends commands: training runs on the trainer thread, field layers on the field worker,
+//! samplers on the sampler worker (DESIGN.md invariants). Panels live in `controls.rs`,
+//! `plot_view.rs` and `metrics_view.rs`.
 
-use super::field_view::{heatmap_rgba, score_arrows};
-use crate::data::{Dataset, preset};
-use crate::geom::{Bounds, Point};
-use egui_plot::{Arrows, Plot, PlotImage, PlotPoint, PlotPoints};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
-const HEATMAP_N: usize = 160;
-const ARROWS_N: usize = 25;
-const VIEW: Bounds = Bounds {
-    x_min: -10.0,
-    x_max: 10.0,
-    y_min: -10.0,
-    y_max: 10.0,
+use super::field_worker::{FieldRequest, FieldResult, FieldWorker};
+use super::mixture_edit::Grab;
+use super::sampler_worker::{
+    SamplerCommand, SamplerSetup, SamplerView, SamplerWorker, ScoreChoice,
 };
+use super::settings::Settings;
+use crate::data::{Dataset, preset};
+use crate::dist::{GaussianMixture, SigmaSchedule};
+use crate::geom::{Bounds, Point};
+use crate::nn::{Activation, Objective, ProjectionDist, SigmaEmbedding};
+use crate::sample::{DataInfo, InitSpec, SamplerKind, SamplerSettings};
+use crate::train::{
+    Lambda, NoiseSpec, TrainConfig, TrainSnapshot, TrainerCommand, TrainerEvent, TrainerHandle,
+};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
-/// The app's state.
-pub struct ScorefieldApp {
-    data: Dataset,
+/// Heatmap and arrow grid sizes.
+pub const HEAT_N: usize = 160;
+/// Particles whose trails are drawn, and trail length in ticks.
+pub const TRAIL_PARTICLES: usize = 150;
+pub const TRAIL_LEN: usize = 24;
+/// Re-evaluate the learned field at most this often while training runs.
+const MODEL_REFRESH: Duration = Duration::from_millis(250);
+
+/// What the last field request was for (to request only on change).
+#[derive(Clone, Debug, PartialEq)]
+struct FieldKey {
+    data_version: u64,
     sigma: f64,
-    log_scale: bool,
-    /// The `(sigma, log_scale)` the layers were computed for.
-    shown: Option<(f64, bool)>,
-    heatmap: Option<egui::TextureHandle>,
-    arrows: Vec<(Point, Point)>,
+    arrow_n: usize,
+    model_step: Option<u64>,
+    guidance: Option<(usize, u64)>,
+}
+
+pub struct ScorefieldApp {
+    pub settings: Settings,
+    pub(crate) data: Arc<Dataset>,
+    pub(crate) data_version: u64,
+    pub(crate) view: Bounds,
+    pub(crate) trainer: Option<TrainerHandle>,
+    pub(crate) snapshot: Option<Arc<TrainSnapshot>>,
+    pub(crate) loss_history: Vec<[f64; 2]>,
+    pub(crate) notices: Vec<String>,
+    pub(crate) errors: Vec<String>,
+    field_worker: FieldWorker,
+    pub(crate) field: Option<FieldResult>,
+    field_key: Option<FieldKey>,
+    field_id: u64,
+    model_requested_at: Instant,
+    pub(crate) heat_texture: Option<egui::TextureHandle>,
+    pub(crate) heat_key: Option<(u64, super::settings::Heatmap, bool)>,
+    samplers: SamplerWorker,
+    pub(crate) sampler_view: SamplerView,
+    pub(crate) trails: Vec<VecDeque<Vec<Point>>>,
+    pub(crate) grab: Option<Grab>,
+    pub(crate) selected: Option<usize>,
+    pub(crate) plot_transform: Option<egui_plot::PlotTransform>,
+    pub(crate) csv_path: String,
+    ctx: Arc<OnceLock<egui::Context>>,
     screenshot: Option<ScreenshotRequest>,
+    applied_theme: Option<(bool, bool)>,
 }
 
 /// A pending "save a screenshot and close" request.
@@ -38,106 +78,499 @@ struct ScreenshotRequest {
 }
 
 impl ScorefieldApp {
-    pub fn new(screenshot: Option<PathBuf>) -> ScorefieldApp {
-        let data = preset("ncsn-two-modes")
-            .map(|p| p.dataset())
-            .expect("ncsn-two-modes is a built-in preset");
-        ScorefieldApp {
-            data,
-            sigma: 1.0,
-            log_scale: true,
-            shown: None,
-            heatmap: None,
-            arrows: Vec::new(),
+    pub fn new(settings: Settings, screenshot: Option<PathBuf>) -> ScorefieldApp {
+        let ctx: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
+        let wake_ctx = ctx.clone();
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+            if let Some(c) = wake_ctx.get() {
+                c.request_repaint();
+            }
+        });
+        let (data, errors) = match preset(&settings.preset) {
+            Ok(p) => (p.dataset(), Vec::new()),
+            Err(e) => (
+                preset("ncsn-two-modes")
+                    .map(|p| p.dataset())
+                    .expect("a built-in preset"),
+                vec![format!("saved preset: {e}")],
+            ),
+        };
+        let mut app = ScorefieldApp {
+            settings,
+            view: view_of(&data),
+            data: Arc::new(data),
+            data_version: 0,
+            trainer: None,
+            snapshot: None,
+            loss_history: Vec::new(),
+            notices: Vec::new(),
+            errors,
+            field_worker: FieldWorker::spawn(wake.clone()),
+            field: None,
+            field_key: None,
+            field_id: 0,
+            model_requested_at: Instant::now(),
+            heat_texture: None,
+            heat_key: None,
+            samplers: SamplerWorker::spawn(wake),
+            sampler_view: SamplerView::default(),
+            trails: Vec::new(),
+            grab: None,
+            selected: None,
+            plot_transform: None,
+            csv_path: String::new(),
+            ctx,
             screenshot: screenshot.map(|path| ScreenshotRequest {
                 path,
-                frames_left: 5,
+                frames_left: 8,
                 requested: false,
                 done: Arc::new(Mutex::new(None)),
             }),
+            applied_theme: None,
+        };
+        app.reset_samplers();
+        app
+    }
+
+    /// The number of training steps in the latest snapshot.
+    pub fn train_step(&self) -> u64 {
+        self.snapshot.as_ref().map_or(0, |s| s.step)
+    }
+
+    pub fn field_result(&self) -> Option<&FieldResult> {
+        self.field.as_ref()
+    }
+
+    pub fn sampler_view(&self) -> &SamplerView {
+        &self.sampler_view
+    }
+
+    pub fn mixture(&self) -> Option<&GaussianMixture> {
+        self.data.mixture()
+    }
+
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// Where a data point is on screen in the (left) field plot, after a frame.
+    pub fn screen_pos(&self, p: Point) -> Option<egui::Pos2> {
+        self.plot_transform
+            .as_ref()
+            .map(|t| t.position_from_point(&egui_plot::PlotPoint::new(p.x, p.y)))
+    }
+
+    /// Switches the data set to a preset (keeps the current one on error).
+    pub fn load_preset(&mut self, name: &str) {
+        match preset(name) {
+            Ok(p) => {
+                self.settings.preset = name.to_string();
+                self.set_data(p.dataset(), true);
+                self.selected = None;
+                self.reset_training();
+                self.reset_samplers();
+            }
+            Err(e) => self.errors.push(e),
         }
     }
 
-    /// The noise level currently drawn.
-    pub fn sigma(&self) -> f64 {
-        self.sigma
-    }
-
-    /// Number of score arrows currently drawn.
-    pub fn arrow_count(&self) -> usize {
-        self.arrows.len()
-    }
-
-    /// Recomputes the layers when sigma changed (a 160x160 and a 25x25 grid: well under a
-    /// millisecond for a mixture).
-    fn refresh(&mut self, ctx: &egui::Context) {
-        let wanted = (self.sigma, self.log_scale);
-        if self.shown == Some(wanted) && self.heatmap.is_some() {
-            return;
+    /// Replaces the data; `refit_view` recentres the plot on it.
+    pub(crate) fn set_data(&mut self, data: Dataset, refit_view: bool) {
+        if refit_view {
+            self.view = view_of(&data);
         }
-        let rgba = heatmap_rgba(&self.data, self.sigma, HEATMAP_N, VIEW, self.log_scale);
-        let image = egui::ColorImage::from_rgba_unmultiplied([HEATMAP_N, HEATMAP_N], &rgba);
-        match &mut self.heatmap {
-            Some(tex) => tex.set(image, egui::TextureOptions::LINEAR),
-            None => {
-                self.heatmap =
-                    Some(ctx.load_texture("density", image, egui::TextureOptions::LINEAR));
+        self.data = Arc::new(data);
+        self.data_version += 1;
+    }
+
+    /// Hands the edited data to the trainer (it keeps its network).
+    pub(crate) fn data_edited(&mut self) {
+        if let Some(t) = &self.trainer
+            && let Err(e) = t.send(TrainerCommand::SetData(Box::new((*self.data).clone())))
+        {
+            self.errors.push(e);
+        }
+    }
+
+    /// The training configuration the settings describe.
+    pub(crate) fn train_config(&self) -> Result<TrainConfig, String> {
+        let s = &self.settings;
+        let sigma_max = if s.train_sigma_max > 0.0 {
+            s.train_sigma_max
+        } else {
+            DataInfo::of(&self.data).sigma_max_heuristic
+        };
+        let schedule =
+            SigmaSchedule::geometric(sigma_max, s.train_sigma_min, s.train_levels.max(1))?;
+        let objective = match s.objective.as_str() {
+            "ism" => Objective::Ism,
+            "ssm" => Objective::Ssm {
+                projections: 1,
+                dist: ProjectionDist::Rademacher,
+                variance_reduced: false,
+            },
+            "ssm-vr" => Objective::Ssm {
+                projections: 1,
+                dist: ProjectionDist::Rademacher,
+                variance_reduced: true,
+            },
+            _ => Objective::Dsm,
+        };
+        let mut c = TrainConfig::ncsn_default(schedule.clone());
+        c.objective = objective;
+        c.noise = NoiseSpec::Levels {
+            schedule,
+            lambda: Lambda::SigmaSquared,
+        };
+        c.hidden = vec![s.width.max(1); s.depth.max(1)];
+        c.activation = Activation::parse(&s.activation)?;
+        c.embedding = SigmaEmbedding::Sinusoidal { n: 4 };
+        c.lr = s.lr;
+        c.batch = s.batch.max(1);
+        c.threads = s.threads.max(1);
+        c.conditional = self.data.mixture().is_some_and(|m| m.len() <= 32);
+        c.seed = s.seed;
+        Ok(c)
+    }
+
+    /// Sends a training command, starting the trainer first if needed.
+    pub(crate) fn train_command(&mut self, c: TrainerCommand) {
+        if self.trainer.is_none() {
+            self.start_trainer();
+        }
+        if let Some(t) = &self.trainer
+            && let Err(e) = t.send(c)
+        {
+            self.errors.push(e);
+        }
+    }
+
+    fn start_trainer(&mut self) {
+        let wake_ctx = self.ctx.clone();
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+            if let Some(c) = wake_ctx.get() {
+                c.request_repaint();
+            }
+        });
+        match self
+            .train_config()
+            .and_then(|c| TrainerHandle::spawn(c, (*self.data).clone(), wake))
+        {
+            Ok(h) => self.trainer = Some(h),
+            Err(e) => self.errors.push(format!("training: {e}")),
+        }
+    }
+
+    /// Starts training over with the current settings and data.
+    pub fn reset_training(&mut self) {
+        self.trainer = None;
+        self.snapshot = None;
+        self.loss_history.clear();
+    }
+
+    /// The settings of one sampler pane. In compare mode single-level samplers take
+    /// `levels x steps` steps so both panes end together.
+    pub(crate) fn pane_settings(&self, kind: &str) -> Result<SamplerSettings, String> {
+        let s = &self.settings;
+        let kind = SamplerKind::parse(kind)?;
+        let mut p = SamplerSettings::new(kind);
+        p.eps = (s.eps > 0.0).then_some(s.eps);
+        p.sigma_max = Some(s.sampler_sigma_max);
+        p.sigma_min = Some(s.sampler_sigma_min);
+        p.init = (s.init_uniform > 0.0).then_some(InitSpec::Uniform {
+            lo: -s.init_uniform,
+            hi: s.init_uniform,
+        });
+        match kind {
+            k if k.is_single_level() => p.n_steps = Some(s.steps_per_level * s.levels),
+            SamplerKind::AnnealedLangevin => {
+                p.n_steps = Some(s.steps_per_level);
+                p.n_levels = Some(s.levels);
+            }
+            _ => {}
+        }
+        Ok(p)
+    }
+
+    /// Restarts the sampler panes from fresh particles.
+    pub fn reset_samplers(&mut self) {
+        let s = &self.settings;
+        let names: Vec<String> = if s.compare {
+            vec![s.sampler_a.clone(), s.sampler_b.clone()]
+        } else {
+            vec![s.sampler_a.clone()]
+        };
+        let panes: Result<Vec<_>, _> = names.iter().map(|n| self.pane_settings(n)).collect();
+        let score = if s.use_learned {
+            match &self.snapshot {
+                Some(snap) => ScoreChoice::Learned {
+                    model: snap.model.clone(),
+                    cfg: s.guidance_class.map(|k| (k, s.guidance_scale)),
+                },
+                None => {
+                    self.notices
+                        .push("no trained model yet: samplers use the exact score".into());
+                    ScoreChoice::Exact { guidance: None }
+                }
+            }
+        } else {
+            ScoreChoice::Exact {
+                guidance: s.guidance_class.map(|k| (k, s.guidance_scale)),
+            }
+        };
+        match panes {
+            Ok(panes) => {
+                self.trails = vec![VecDeque::new(); panes.len()];
+                self.samplers
+                    .send(SamplerCommand::Setup(Box::new(SamplerSetup {
+                        data: self.data.clone(),
+                        panes,
+                        particles: s.particles.max(1),
+                        seed: s.seed,
+                        score,
+                    })));
+                self.samplers.send(SamplerCommand::Speed(s.speed));
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    pub(crate) fn sampler_command(&mut self, c: SamplerCommand) {
+        self.samplers.send(c);
+    }
+
+    /// Drains worker results; asks for new field layers when something they show changed.
+    fn poll_workers(&mut self) {
+        if let Some(t) = &self.trainer {
+            for e in t.drain_events() {
+                match e {
+                    TrainerEvent::Snapshot(s) => {
+                        if s.loss.is_finite() && self.loss_history.last().is_none_or(|l| l[0] < s.step as f64) {
+                            self.loss_history.push([s.step as f64, s.loss]);
+                        }
+                        self.snapshot = Some(s);
+                    }
+                    TrainerEvent::RolledBack { step, lr } => self.notices.push(format!(
+                        "step {step}: non-finite or exploding loss; parameters restored, learning rate halved to {lr:.2e}"
+                    )),
+                    TrainerEvent::Error(e) => self.errors.push(format!("training: {e}")),
+                }
             }
         }
-        self.arrows = score_arrows(&self.data, self.sigma, ARROWS_N, VIEW);
-        self.shown = Some(wanted);
-    }
-
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading("scorefield");
-        ui.label("ncsn-two-modes: weights 0.8 / 0.2 at (-5,-5) and (5,5)");
-        ui.add_space(8.0);
-        ui.add(
-            egui::Slider::new(&mut self.sigma, 0.01..=20.0)
-                .logarithmic(true)
-                .text("sigma"),
-        )
-        .on_hover_text(
-            "Noise level: q_sigma = p * N(0, sigma^2 I). The arrows are the exact score \
-             grad log q_sigma(x) = sum_k r_k(x) C_k^-1 (mu_k - x), C_k = S_k + sigma^2 I.",
-        );
-        ui.checkbox(&mut self.log_scale, "log density")
-            .on_hover_text(
-                "Log scale: log q_sigma over its top 12 nats. Linear: q_sigma / max q_sigma.",
-            );
-        ui.add_space(8.0);
-        ui.label("Heatmap: q_sigma (viridis).");
-        ui.label("Arrows: exact score; length ~ sqrt(|s|).");
-    }
-
-    fn plot_ui(&self, ui: &mut egui::Ui) {
-        Plot::new("field")
-            .data_aspect(1.0)
-            .include_x(VIEW.x_min)
-            .include_x(VIEW.x_max)
-            .show(ui, |plot_ui| {
-                if let Some(tex) = &self.heatmap {
-                    plot_ui.image(PlotImage::new(
-                        "density",
-                        tex.id(),
-                        PlotPoint::new(0.0, 0.0),
-                        [
-                            (VIEW.x_max - VIEW.x_min) as f32,
-                            (VIEW.y_max - VIEW.y_min) as f32,
-                        ],
-                    ));
-                }
-                let origins: Vec<[f64; 2]> = self.arrows.iter().map(|(o, _)| [o.x, o.y]).collect();
-                let tips: Vec<[f64; 2]> = self.arrows.iter().map(|(_, t)| [t.x, t.y]).collect();
-                plot_ui.arrows(
-                    Arrows::new(
-                        "exact score",
-                        PlotPoints::from(origins),
-                        PlotPoints::from(tips),
-                    )
-                    .color(egui::Color32::WHITE),
+        if let Some(v) = self.samplers.latest() {
+            if let Some(e) = &v.error {
+                self.errors.push(format!("sampler: {e}"));
+            }
+            self.trails.resize(v.panes.len(), VecDeque::new());
+            for (trail, pane) in self.trails.iter_mut().zip(&v.panes) {
+                trail.push_back(
+                    pane.positions
+                        .iter()
+                        .take(TRAIL_PARTICLES)
+                        .copied()
+                        .collect(),
                 );
+                while trail.len() > TRAIL_LEN {
+                    trail.pop_front();
+                }
+            }
+            if self.settings.use_learned
+                && let Some(s) = &self.snapshot
+            {
+                self.samplers
+                    .send(SamplerCommand::SetModel(s.model.clone()));
+            }
+            self.sampler_view = v;
+        }
+        if let Some(r) = self.field_worker.latest() {
+            self.field = Some(r);
+        }
+        self.request_field();
+    }
+
+    fn request_field(&mut self) {
+        let s = &self.settings;
+        let model_step = self.snapshot.as_ref().map(|s| s.step);
+        let key = FieldKey {
+            data_version: self.data_version,
+            sigma: s.sigma,
+            arrow_n: s.arrow_n,
+            model_step,
+            guidance: s.guidance_class.map(|k| (k, s.guidance_scale.to_bits())),
+        };
+        let only_model_changed = self.field_key.as_ref().is_some_and(|k| {
+            FieldKey {
+                model_step,
+                ..k.clone()
+            } == key
+        });
+        if self.field_key.as_ref() == Some(&key)
+            || (only_model_changed && self.model_requested_at.elapsed() < MODEL_REFRESH)
+        {
+            return;
+        }
+        self.field_id += 1;
+        self.model_requested_at = Instant::now();
+        let fisher_sigmas = self
+            .train_config()
+            .ok()
+            .and_then(|c| match c.noise {
+                NoiseSpec::Levels { schedule, .. } => Some(schedule.sigmas().to_vec()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let conditional = self
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.model.net.config.n_classes > 0);
+        self.field_worker.request(FieldRequest {
+            id: self.field_id,
+            data: self.data.clone(),
+            sigma: s.sigma,
+            bounds: self.view,
+            heat_n: HEAT_N,
+            arrow_n: s.arrow_n.clamp(4, 64),
+            model: self.snapshot.as_ref().map(|s| s.model.clone()),
+            guidance: s.guidance_class.map(|k| (k, s.guidance_scale)),
+            cfg: s
+                .guidance_class
+                .filter(|_| conditional)
+                .map(|k| (k, s.guidance_scale)),
+            fisher_sigmas,
+        });
+        self.field_key = Some(key);
+    }
+
+    /// Space play/pause, S step, R reset samplers, T train/pause, P presenter, 1-9 presets,
+    /// Delete removes the selected component.
+    fn keyboard(&mut self, ctx: &egui::Context) {
+        if ctx.memory(|m| m.focused().is_some()) {
+            return;
+        }
+        let pressed = |k| ctx.input(|i| i.key_pressed(k));
+        if pressed(egui::Key::Space) {
+            let c = if self.sampler_view.playing {
+                SamplerCommand::Pause
+            } else {
+                SamplerCommand::Play
+            };
+            self.sampler_command(c);
+        }
+        if pressed(egui::Key::S) {
+            self.sampler_command(SamplerCommand::Step(1));
+        }
+        if pressed(egui::Key::R) {
+            self.reset_samplers();
+        }
+        if pressed(egui::Key::T) {
+            let running = self.snapshot.as_ref().is_some_and(|s| s.running);
+            self.train_command(if running {
+                TrainerCommand::Pause
+            } else {
+                TrainerCommand::Run
             });
+        }
+        if pressed(egui::Key::P) {
+            self.settings.presenter = !self.settings.presenter;
+        }
+        if pressed(egui::Key::Delete) {
+            self.delete_selected();
+        }
+        let keys = [
+            egui::Key::Num1,
+            egui::Key::Num2,
+            egui::Key::Num3,
+            egui::Key::Num4,
+            egui::Key::Num5,
+            egui::Key::Num6,
+            egui::Key::Num7,
+            egui::Key::Num8,
+            egui::Key::Num9,
+        ];
+        for (i, k) in keys.into_iter().enumerate() {
+            if pressed(k)
+                && let Some(p) = crate::data::PRESETS.get(i)
+            {
+                self.load_preset(p.name);
+            }
+        }
+    }
+
+    pub(crate) fn delete_selected(&mut self) {
+        if let (Some(k), Some(m)) = (self.selected, self.data.mixture()) {
+            match super::mixture_edit::delete(m, k) {
+                Some(m) => {
+                    self.set_data(Dataset::Mixture(m), false);
+                    self.selected = None;
+                    self.data_edited();
+                }
+                None => self
+                    .errors
+                    .push("a mixture needs at least one component".into()),
+            }
+        }
+    }
+
+    fn theme(&mut self, ctx: &egui::Context) {
+        let wanted = (self.settings.dark, self.settings.presenter);
+        if self.applied_theme != Some(wanted) {
+            ctx.set_visuals(if wanted.0 {
+                egui::Visuals::dark()
+            } else {
+                egui::Visuals::light()
+            });
+            ctx.set_zoom_factor(if wanted.1 { 1.6 } else { 1.0 });
+            self.applied_theme = Some(wanted);
+        }
+    }
+
+    /// One frame of the whole app (eframe and the tests call this).
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let _ = self.ctx.set(ctx.clone());
+        self.theme(&ctx);
+        self.poll_workers();
+        self.keyboard(&ctx);
+        if !self.settings.presenter {
+            egui::Panel::left("controls")
+                .default_size(300.0)
+                .resizable(true)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
+                });
+            egui::Panel::bottom("metrics")
+                .default_size(190.0)
+                .resizable(true)
+                .show(ui, |ui| self.metrics_ui(ui));
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.messages_ui(ui);
+            self.panes_ui(ui);
+        });
+        self.screenshot_step(&ctx);
+        let busy = self.sampler_view.playing || self.snapshot.as_ref().is_some_and(|s| s.running);
+        if busy {
+            ctx.request_repaint_after(Duration::from_millis(16));
+        }
+    }
+
+    /// Errors (red, dismissable) and notices (rollbacks and the like).
+    fn messages_ui(&mut self, ui: &mut egui::Ui) {
+        if self.errors.is_empty() && self.notices.is_empty() {
+            return;
+        }
+        ui.horizontal_wrapped(|ui| {
+            for e in self.errors.iter().rev().take(3) {
+                ui.colored_label(egui::Color32::from_rgb(230, 80, 80), e);
+            }
+            for n in self.notices.iter().rev().take(2) {
+                ui.colored_label(egui::Color32::from_rgb(230, 180, 60), n);
+            }
+            if ui.small_button("dismiss").clicked() {
+                self.errors.clear();
+                self.notices.clear();
+            }
+        });
     }
 
     /// Drives a pending screenshot: wait a few frames, request it, close once it is saved.
@@ -152,6 +585,11 @@ impl ScorefieldApp {
                 Err(e) => eprintln!("error: {e}"),
             }
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        // Wait for the first field layers, then a few frames more.
+        if self.field.is_none() {
+            ctx.request_repaint_after(Duration::from_millis(20));
             return;
         }
         if req.frames_left > 0 {
@@ -170,14 +608,29 @@ impl ScorefieldApp {
     }
 }
 
+/// A square view around the data, padded.
+pub(crate) fn view_of(data: &Dataset) -> Bounds {
+    let info = DataInfo::of(data);
+    let b = info.bounds;
+    let (cx, cy) = (0.5 * (b.x_min + b.x_max), 0.5 * (b.y_min + b.y_max));
+    let half = (0.5 * (b.x_max - b.x_min))
+        .max(0.5 * (b.y_max - b.y_min))
+        .max(2.0)
+        * 1.3;
+    Bounds {
+        x_min: cx - half,
+        x_max: cx + half,
+        y_min: cy - half,
+        y_max: cy + half,
+    }
+}
+
 impl eframe::App for ScorefieldApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let ctx = ui.ctx().clone();
-        self.refresh(&ctx);
-        egui::Panel::left("controls")
-            .default_size(260.0)
-            .show(ui, |ui| self.controls_ui(ui));
-        egui::CentralPanel::default().show(ui, |ui| self.plot_ui(ui));
-        self.screenshot_step(&ctx);
+        self.frame_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
     }
 }

@@ -14,13 +14,35 @@ const VIRIDIS: [[u8; 3]; 9] = [
     [253, 231, 37],
 ];
 
+/// Cividis anchors at t = 0, 1/8, ..., 1 (sRGB): readable with colour-vision deficiency.
+const CIVIDIS: [[u8; 3]; 9] = [
+    [0, 34, 78],
+    [18, 53, 112],
+    [59, 73, 108],
+    [87, 93, 109],
+    [112, 113, 115],
+    [138, 134, 120],
+    [165, 156, 116],
+    [195, 179, 105],
+    [253, 234, 69],
+];
+
 /// The viridis colour at `t` in `[0, 1]` (clamped; NaN maps to the lowest colour).
 pub fn viridis(t: f64) -> [u8; 3] {
+    lookup(&VIRIDIS, t)
+}
+
+/// The cividis colour at `t` in `[0, 1]`.
+pub fn cividis(t: f64) -> [u8; 3] {
+    lookup(&CIVIDIS, t)
+}
+
+fn lookup(map: &[[u8; 3]; 9], t: f64) -> [u8; 3] {
     let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    let x = t * (VIRIDIS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
+    let x = t * (map.len() - 1) as f64;
+    let i = (x.floor() as usize).min(map.len() - 2);
     let f = x - i as f64;
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    let (a, b) = (map[i], map[i + 1]);
     let lerp = |k: usize| (a[k] as f64 + (b[k] as f64 - a[k] as f64) * f).round() as u8;
     [lerp(0), lerp(1), lerp(2)]
 }

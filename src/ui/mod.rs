@@ -1,25 +1,43 @@
-//! The egui front end. Only this module imports egui/eframe.
+//! The egui front end. Only this module imports egui/eframe; the workers it runs
+//! (`field_worker`, `sampler_worker`) use the numerical library alone.
 
 pub mod app;
 pub mod colormap;
-pub mod field_view;
+pub mod controls;
+pub mod field_worker;
+pub mod metrics_view;
+pub mod mixture_edit;
+pub mod plot_view;
+pub mod sampler_worker;
 pub mod screenshot;
+pub mod settings;
 
 pub use app::ScorefieldApp;
+pub use settings::Settings;
 
-/// Opens the app window. With `screenshot`, saves a PNG of the window after a few frames and
-/// closes (used to check what the app shows, headless under Xvfb).
+/// Opens the app window with the saved settings (or the defaults). With `screenshot`, saves a
+/// PNG of the window once the first field layers are drawn, and closes (used to check what the
+/// app shows, headless under Xvfb).
 pub fn run_app(screenshot: Option<std::path::PathBuf>) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("scorefield")
-            .with_inner_size([1100.0, 760.0]),
+            .with_inner_size([1400.0, 900.0]),
         ..Default::default()
     };
     eframe::run_native(
         "scorefield",
         options,
-        Box::new(move |_cc| Ok(Box::new(ScorefieldApp::new(screenshot)))),
+        Box::new(move |cc| {
+            // A screenshot run shows the defaults, not whatever was saved last.
+            let settings = match (&screenshot, cc.storage) {
+                (None, Some(storage)) => {
+                    eframe::get_value(storage, eframe::APP_KEY).unwrap_or_default()
+                }
+                _ => Settings::default(),
+            };
+            Ok(Box::new(ScorefieldApp::new(settings, screenshot)))
+        }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))
 }

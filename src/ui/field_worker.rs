@@ -1,0 +1,196 @@
+//! Field layers computed off the UI thread (latest request wins): density of `q_sigma`, exact
+//! (or empirical) score, learned score, their error, Tweedie denoiser targets, and the learned
+//! model's relative Fisher divergence per level.
+
+use crate::data::Dataset;
+use crate::dist::NoiseLevel;
+use crate::field::FieldGrid;
+use crate::geom::{Bounds, Point};
+use crate::metrics::relative_fisher;
+use crate::nn::ScoreModel;
+use crate::sample::{LearnedScore, ScoreSource};
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use rayon::prelude::*;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+/// What to compute.
+#[derive(Clone)]
+pub struct FieldRequest {
+    pub id: u64,
+    pub data: Arc<Dataset>,
+    pub sigma: f64,
+    pub bounds: Bounds,
+    pub heat_n: usize,
+    pub arrow_n: usize,
+    pub model: Option<Arc<ScoreModel>>,
+    /// Classifier guidance `(class, gamma)` of the exact field (mixtures).
+    pub guidance: Option<(usize, f64)>,
+    /// Class and scale for a conditional model (classifier-free guidance).
+    pub cfg: Option<(usize, f64)>,
+    /// Levels for the relative Fisher report (empty: skip).
+    pub fisher_sigmas: Vec<f64>,
+}
+
+/// The computed layers. Grids are row-major from `(x_min, y_min)`.
+#[derive(Clone, Debug, Default)]
+pub struct FieldResult {
+    pub id: u64,
+    pub sigma: f64,
+    pub bounds: Option<Bounds>,
+    pub heat_n: usize,
+    pub log_density: Vec<f64>,
+    /// `|s_theta - s_exact|` on the heat grid (with a model).
+    pub error: Vec<f64>,
+    /// Arrow grid nodes and the exact, learned and Tweedie vectors at them.
+    pub arrow_nodes: Vec<Point>,
+    pub exact: Vec<Point>,
+    pub learned: Vec<Point>,
+    /// `E[x0 | x] - x = sigma^2 s(x)` (MATH §5) from the exact score.
+    pub tweedie: Vec<Point>,
+    pub fisher: Vec<f64>,
+    pub compute_ms: f64,
+}
+
+pub struct FieldWorker {
+    requests: Sender<FieldRequest>,
+    results: Receiver<FieldResult>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FieldWorker {
+    pub fn spawn(wake: Arc<dyn Fn() + Send + Sync>) -> FieldWorker {
+        let (req_tx, req_rx) = bounded::<FieldRequest>(16);
+        let (res_tx, res_rx) = bounded::<FieldResult>(2);
+        let oldest = res_rx.clone();
+        let thread = std::thread::Builder::new()
+            .name("scorefield-field".into())
+            .spawn(move || {
+                while let Ok(mut req) = req_rx.recv() {
+                    // Latest wins: skip to the newest pending request ...
+                    while let Ok(newer) = req_rx.try_recv() {
+                        req = newer;
+                    }
+                    let mut result = compute(&req);
+                    // ... and never block on a full result queue: drop the oldest result.
+                    while let Err(e) = res_tx.try_send(result) {
+                        match e {
+                            TrySendError::Full(r) => {
+                                let _ = oldest.try_recv();
+                                result = r;
+                            }
+                            TrySendError::Disconnected(_) => return,
+                        }
+                    }
+                    wake();
+                }
+            })
+            .ok();
+        FieldWorker {
+            requests: req_tx,
+            results: res_rx,
+            thread,
+        }
+    }
+
+    pub fn request(&self, req: FieldRequest) {
+        let _ = self.requests.try_send(req);
+    }
+
+    /// The newest finished result, if any.
+    pub fn latest(&self) -> Option<FieldResult> {
+        self.results.try_iter().last()
+    }
+}
+
+impl Drop for FieldWorker {
+    fn drop(&mut self) {
+        // Dropping the only request sender ends the thread's loop after its current request.
+        let (closed, _) = bounded(1);
+        drop(std::mem::replace(&mut self.requests, closed));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The score of the data at `level` with optional classifier guidance, for points `xs`.
+fn exact_scores(
+    data: &Dataset,
+    level: NoiseLevel,
+    guidance: Option<(usize, f64)>,
+    xs: &[Point],
+) -> Vec<Point> {
+    match (data, guidance) {
+        (Dataset::Mixture(m), Some((k, g))) if k < m.len() => {
+            let at = m.at_level(level);
+            xs.iter().map(|x| at.guided_score(x, k, g)).collect()
+        }
+        _ => data
+            .reference_field(level, xs)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect(),
+    }
+}
+
+/// Computes every layer of a request.
+pub fn compute(req: &FieldRequest) -> FieldResult {
+    let start = Instant::now();
+    let level = NoiseLevel::Ve {
+        sigma: req.sigma.max(if req.data.mixture().is_some() {
+            0.0
+        } else {
+            1e-3
+        }),
+    };
+    let heat = FieldGrid::reference(&req.data, level, req.heat_n, req.bounds);
+    let arrow_nodes = FieldGrid::nodes(req.arrow_n, &req.bounds);
+    let exact: Vec<Point> = arrow_nodes
+        .par_chunks(256)
+        .flat_map_iter(|c| exact_scores(&req.data, level, req.guidance, c))
+        .collect();
+    let tweedie = exact.iter().map(|s| s * (req.sigma * req.sigma)).collect();
+    let mut result = FieldResult {
+        id: req.id,
+        sigma: req.sigma,
+        bounds: Some(req.bounds),
+        heat_n: req.heat_n,
+        log_density: heat.log_density,
+        arrow_nodes,
+        exact,
+        tweedie,
+        ..FieldResult::default()
+    };
+    if let Some(model) = &req.model {
+        let source = LearnedScore {
+            model: model.clone(),
+            class: req.cfg.map(|c| c.0),
+            cfg_scale: req.cfg.map_or(1.0, |c| c.1),
+        };
+        let learned = |xs: &[Point]| -> Vec<Point> {
+            xs.par_chunks(256)
+                .flat_map_iter(|c| {
+                    let mut out = vec![Point::zeros(); c.len()];
+                    source.score_batch(level, c, &mut out);
+                    out
+                })
+                .collect()
+        };
+        result.learned = learned(&result.arrow_nodes);
+        let heat_learned = learned(&heat.points);
+        result.error = heat_learned
+            .iter()
+            .zip(&heat.score)
+            .map(|(a, b)| (a - b).norm())
+            .collect();
+        if let Some(m) = req.data.mixture()
+            && !req.fisher_sigmas.is_empty()
+        {
+            result.fisher = relative_fisher(&source, m, &req.fisher_sigmas, 500, 3);
+        }
+    }
+    result.compute_ms = start.elapsed().as_secs_f64() * 1e3;
+    result
+}

@@ -1,0 +1,108 @@
+//! Everything the lecturer sets, persisted between runs (eframe storage). Unknown or missing
+//! fields fall back to the defaults, so an older saved state never stops the app.
+
+use serde::{Deserialize, Serialize};
+
+/// Which heatmap the field view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Heatmap {
+    None,
+    Density,
+    Error,
+    /// `|s_theta - s| q(x)`: the error where the data is (the low-density pitfall).
+    WeightedError,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub preset: String,
+    // View.
+    pub sigma: f64,
+    pub heatmap: Heatmap,
+    pub log_scale: bool,
+    pub show_exact: bool,
+    pub show_learned: bool,
+    pub show_tweedie: bool,
+    pub arrow_n: usize,
+    pub arrow_scale: f32,
+    pub normalize_arrows: bool,
+    pub dark: bool,
+    pub presenter: bool,
+    pub edit_data: bool,
+    // Training.
+    pub objective: String,
+    pub width: usize,
+    pub depth: usize,
+    pub activation: String,
+    pub lr: f64,
+    pub batch: usize,
+    pub train_sigma_min: f64,
+    /// 0 means the max-pairwise-distance heuristic.
+    pub train_sigma_max: f64,
+    pub train_levels: usize,
+    pub threads: usize,
+    // Samplers.
+    pub sampler_a: String,
+    pub sampler_b: String,
+    pub compare: bool,
+    pub particles: usize,
+    pub eps: f64,
+    pub steps_per_level: usize,
+    pub levels: usize,
+    pub sampler_sigma_max: f64,
+    pub sampler_sigma_min: f64,
+    pub init_uniform: f64,
+    pub speed: usize,
+    pub use_learned: bool,
+    pub seed: u64,
+    // Guidance.
+    pub guidance_class: Option<usize>,
+    pub guidance_scale: f64,
+}
+
+impl Default for Settings {
+    /// The MATH §7 story: ncsn-two-modes, Langevin beside annealed Langevin.
+    fn default() -> Settings {
+        Settings {
+            preset: "ncsn-two-modes".into(),
+            sigma: 1.0,
+            heatmap: Heatmap::Density,
+            log_scale: true,
+            show_exact: true,
+            show_learned: true,
+            show_tweedie: false,
+            arrow_n: 24,
+            arrow_scale: 1.0,
+            normalize_arrows: false,
+            dark: true,
+            presenter: false,
+            edit_data: false,
+            objective: "ncsn".into(),
+            width: 128,
+            depth: 3,
+            activation: "silu".into(),
+            lr: 3e-3,
+            batch: 512,
+            train_sigma_min: 0.1,
+            train_sigma_max: 0.0,
+            train_levels: 10,
+            threads: 2,
+            sampler_a: "langevin".into(),
+            sampler_b: "annealed-langevin".into(),
+            compare: true,
+            particles: 1280,
+            eps: 0.1,
+            steps_per_level: 100,
+            levels: 10,
+            sampler_sigma_max: 20.0,
+            sampler_sigma_min: 1.0,
+            init_uniform: 8.0,
+            speed: 10,
+            use_learned: false,
+            seed: 0,
+            guidance_class: None,
+            guidance_scale: 1.0,
+        }
+    }
+}
