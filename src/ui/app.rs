@@ -45,6 +45,8 @@ pub struct ScorefieldApp {
     pub(crate) data: Arc<Dataset>,
     pub(crate) data_version: u64,
     pub(crate) view: Bounds,
+    /// Bumped whenever the view is refitted to new data.
+    pub(crate) view_epoch: u64,
     pub(crate) trainer: Option<TrainerHandle>,
     pub(crate) snapshot: Option<Arc<TrainSnapshot>>,
     pub(crate) loss_history: Vec<[f64; 2]>,
@@ -98,6 +100,7 @@ impl ScorefieldApp {
         let mut app = ScorefieldApp {
             settings,
             view: view_of(&data),
+            view_epoch: 0,
             data: Arc::new(data),
             data_version: 0,
             trainer: None,
@@ -135,6 +138,11 @@ impl ScorefieldApp {
     /// The number of training steps in the latest snapshot.
     pub fn train_step(&self) -> u64 {
         self.snapshot.as_ref().map_or(0, |s| s.step)
+    }
+
+    /// Whether the trainer is running (as of its latest snapshot).
+    pub fn is_training(&self) -> bool {
+        self.snapshot.as_ref().is_some_and(|s| s.running)
     }
 
     pub fn field_result(&self) -> Option<&FieldResult> {
@@ -178,6 +186,7 @@ impl ScorefieldApp {
     pub(crate) fn set_data(&mut self, data: Dataset, refit_view: bool) {
         if refit_view {
             self.view = view_of(&data);
+            self.view_epoch += 1;
         }
         self.data = Arc::new(data);
         self.data_version += 1;

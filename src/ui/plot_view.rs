@@ -189,17 +189,17 @@ impl ScorefieldApp {
     ) {
         let view = self.view;
         let editing = self.settings.edit_data && self.data.mixture().is_some() && index == 0;
-        let response = Plot::new(("field", index))
+        // A new view (another data set) gets a new plot id, so its bounds start fresh.
+        let response = Plot::new(("field", index, self.view_epoch))
             .width(width)
             .height(height)
             .data_aspect(1.0)
             .allow_drag(!editing)
             .allow_boxed_zoom(!editing)
             .allow_double_click_reset(true)
-            .include_x(view.x_min)
-            .include_x(view.x_max)
-            .include_y(view.y_min)
-            .include_y(view.y_max)
+            // Fixed bounds: the view does not jump as arrows and particles arrive.
+            .default_x_bounds(view.x_min, view.x_max)
+            .default_y_bounds(view.y_min, view.y_max)
             .show(ui, |p| {
                 self.draw_layers(p, &view);
                 if let Some(pane) = pane {

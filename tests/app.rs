@@ -1,0 +1,213 @@
+//! The real app driven through egui_kittest by its accessible labels: training starts and
+//! pauses, the sigma slider changes the field, a mixture component is added, dragged and deleted,
+//! and compare mode plays the MATH §7 story.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use scorefield::geom::Point;
+use scorefield::ui::{ScorefieldApp, Settings};
+use std::time::{Duration, Instant};
+
+fn harness(settings: Settings) -> Harness<'static, ScorefieldApp> {
+    let app = ScorefieldApp::new(settings, None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut ScorefieldApp| app.frame_ui(ui), app);
+    h.step();
+    h
+}
+
+/// A light network so debug-build tests train quickly.
+fn small_settings() -> Settings {
+    Settings {
+        width: 32,
+        depth: 2,
+        batch: 64,
+        threads: 1,
+        ..Settings::default()
+    }
+}
+
+/// Steps frames (the workers run on their own threads) until `done` or the deadline.
+fn wait_until(
+    h: &mut Harness<'static, ScorefieldApp>,
+    what: &str,
+    done: impl Fn(&ScorefieldApp) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+}
+
+#[test]
+fn training_runs_and_pauses_from_the_buttons() {
+    let mut h = harness(small_settings());
+    h.get_by_label("Run training").click();
+    h.step();
+    wait_until(&mut h, "training steps", |a| a.train_step() >= 30);
+    h.get_by_label("Pause training").click();
+    h.step();
+    wait_until(&mut h, "the pause", |a| a.train_step() > 0 && h_paused(a));
+    let paused_at = h.state().train_step();
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(30));
+        h.step();
+    }
+    assert_eq!(
+        h.state().train_step(),
+        paused_at,
+        "steps moved while paused"
+    );
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+}
+
+fn h_paused(a: &ScorefieldApp) -> bool {
+    !a.sampler_view().playing && a.train_step() > 0 && !a.is_training()
+}
+
+#[test]
+fn the_sigma_slider_changes_the_field() {
+    let mut h = harness(Settings::default());
+    wait_until(&mut h, "the first field", |a| a.field_result().is_some());
+    let before = h
+        .state()
+        .field_result()
+        .map(|f| (f.sigma, f.log_density.clone()))
+        .expect("field");
+    h.get_by_role_and_label(Role::Slider, "sigma")
+        .set_value_accesskit(5.0);
+    h.step();
+    assert!(
+        (h.state().settings.sigma - 5.0).abs() < 1e-9,
+        "slider set sigma to {}",
+        h.state().settings.sigma
+    );
+    wait_until(&mut h, "the new field", |a| {
+        a.field_result()
+            .is_some_and(|f| (f.sigma - 5.0).abs() < 1e-9)
+    });
+    let after = h
+        .state()
+        .field_result()
+        .map(|f| f.log_density.clone())
+        .expect("field");
+    assert!((before.0 - 5.0).abs() > 1e-9);
+    let changed = before
+        .1
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| (*a - *b).abs() > 1e-6)
+        .count();
+    assert!(
+        changed > after.len() / 2,
+        "only {changed} of {} density values changed",
+        after.len()
+    );
+}
+
+#[test]
+fn a_component_is_added_dragged_and_deleted() {
+    let settings = Settings {
+        edit_data: true,
+        ..Settings::default()
+    };
+    let mut h = harness(settings);
+    // Wait for the settled layout: both sampler panes and the first field layers.
+    wait_until(&mut h, "the panes", |a| {
+        a.sampler_view().panes.len() == 2 && a.field_result().is_some()
+    });
+    // Let the panels' opening animation finish (it resizes the plot).
+    h.run_steps(40);
+    assert_eq!(h.state().mixture().map(|m| m.len()), Some(2));
+    // Click on empty space: a new component there.
+    let spot = Point::new(0.0, 7.0);
+    let pos = h.state().screen_pos(spot).expect("on screen");
+    h.hover_at(pos);
+    h.step();
+    h.drag_at(pos);
+    h.step();
+    h.drop_at(pos);
+    h.step();
+    h.step();
+    let m = h.state().mixture().expect("mixture").clone();
+    assert_eq!(m.len(), 3, "a click on empty space adds a component");
+    assert!(
+        (m.components()[2].mean - spot).norm() < 0.2,
+        "added at {:?}",
+        m.components()[2].mean
+    );
+    // Drag its mean to (3, 5).
+    let target = Point::new(3.0, 5.0);
+    let from = h
+        .state()
+        .screen_pos(m.components()[2].mean)
+        .expect("on screen");
+    let to = h.state().screen_pos(target).expect("on screen");
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=10 {
+        h.hover_at(from + (to - from) * (i as f32 / 10.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.step();
+    let moved = h.state().mixture().expect("mixture").components()[2].mean;
+    assert!((moved - target).norm() < 0.2, "dragged to {moved:?}");
+    // Delete it (it is selected).
+    h.get_by_label("Delete component").click();
+    h.step();
+    let m = h.state().mixture().expect("mixture");
+    assert_eq!(m.len(), 2);
+    assert!(
+        m.components()
+            .iter()
+            .all(|c| (c.mean - target).norm() > 1.0)
+    );
+}
+
+/// MATH §7 live: Langevin keeps the initial split, annealed Langevin recovers 0.8 / 0.2.
+#[test]
+fn compare_mode_shows_annealing_recovering_the_weights() {
+    let settings = Settings {
+        speed: 200,
+        ..Settings::default()
+    };
+    let mut h = harness(settings);
+    wait_until(&mut h, "two panes", |a| a.sampler_view().panes.len() == 2);
+    h.get_by_label("Play samplers").click();
+    h.step();
+    wait_until(&mut h, "both samplers to finish", |a| {
+        let p = &a.sampler_view().panes;
+        p.len() == 2 && p.iter().all(|p| p.cursor == p.total)
+    });
+    let panes = &h.state().sampler_view().panes;
+    let tv = |i: usize| panes[i].modes.as_ref().map(|m| m.tv).expect("mode report");
+    assert_eq!(
+        (panes[0].label.as_str(), panes[1].label.as_str()),
+        ("langevin", "annealed-langevin")
+    );
+    assert!(tv(0) >= 0.2, "Langevin TV {}", tv(0));
+    assert!(tv(1) <= 0.05, "annealed TV {}", tv(1));
+}
+
+#[test]
+fn keyboard_switches_presets_and_presenter_mode() {
+    let mut h = harness(Settings::default());
+    h.key_press(egui::Key::Num2);
+    h.step();
+    assert_eq!(h.state().settings.preset, "ring8");
+    assert_eq!(h.state().mixture().map(|m| m.len()), Some(8));
+    h.key_press(egui::Key::P);
+    h.step();
+    assert!(h.state().settings.presenter);
+    assert!(
+        h.query_by_label("Run training").is_none(),
+        "presenter mode hides the panels"
+    );
+}
