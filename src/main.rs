@@ -7,7 +7,11 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(command) => run(command),
-        None => scorefield::ui::run_app(cli.screenshot),
+        None => scorefield::ui::run_app(scorefield::ui::Launch {
+            screenshot: cli.screenshot,
+            screenshot_after_s: cli.screenshot_after,
+            autoplay: cli.autoplay,
+        }),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");

@@ -23,6 +23,12 @@ pub struct Cli {
     /// close.
     #[arg(long, value_name = "FILE.png")]
     pub screenshot: Option<std::path::PathBuf>,
+    /// Wait this many seconds before the screenshot.
+    #[arg(long, default_value_t = 0.0, requires = "screenshot")]
+    pub screenshot_after: f64,
+    /// Start training and play the samplers as soon as the app opens.
+    #[arg(long)]
+    pub autoplay: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 /// Heatmap and arrow grid sizes.
 pub const HEAT_N: usize = 160;
 /// Particles whose trails are drawn, and trail length in ticks.
-pub const TRAIL_PARTICLES: usize = 150;
-pub const TRAIL_LEN: usize = 24;
+pub const TRAIL_PARTICLES: usize = 60;
+pub const TRAIL_LEN: usize = 12;
 /// Re-evaluate the learned field at most this often while training runs.
 const MODEL_REFRESH: Duration = Duration::from_millis(250);
 
@@ -74,6 +74,7 @@ pub struct ScorefieldApp {
 /// A pending "save a screenshot and close" request.
 struct ScreenshotRequest {
     path: PathBuf,
+    not_before: Instant,
     frames_left: u32,
     requested: bool,
     done: Arc<Mutex<Option<Result<(), String>>>>,
@@ -125,6 +126,7 @@ impl ScorefieldApp {
             ctx,
             screenshot: screenshot.map(|path| ScreenshotRequest {
                 path,
+                not_before: Instant::now(),
                 frames_left: 8,
                 requested: false,
                 done: Arc::new(Mutex::new(None)),
@@ -133,6 +135,19 @@ impl ScorefieldApp {
         };
         app.reset_samplers();
         app
+    }
+
+    /// Takes the pending screenshot no sooner than `seconds` from now.
+    pub fn delay_screenshot(&mut self, seconds: f64) {
+        if let Some(r) = &mut self.screenshot {
+            r.not_before = Instant::now() + Duration::from_secs_f64(seconds.clamp(0.0, 600.0));
+        }
+    }
+
+    /// Starts training and plays the samplers.
+    pub fn autoplay(&mut self) {
+        self.train_command(TrainerCommand::Run);
+        self.sampler_command(SamplerCommand::Play);
     }
 
     /// The number of training steps in the latest snapshot.
@@ -596,8 +611,8 @@ impl ScorefieldApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             return;
         }
-        // Wait for the first field layers, then a few frames more.
-        if self.field.is_none() {
+        // Wait for the first field layers (and any delay asked for), then a few frames more.
+        if self.field.is_none() || Instant::now() < req.not_before {
             ctx.request_repaint_after(Duration::from_millis(20));
             return;
         }

@@ -18,7 +18,16 @@ pub use settings::Settings;
 /// Opens the app window with the saved settings (or the defaults). With `screenshot`, saves a
 /// PNG of the window once the first field layers are drawn, and closes (used to check what the
 /// app shows, headless under Xvfb).
-pub fn run_app(screenshot: Option<std::path::PathBuf>) -> Result<(), String> {
+/// How the app is launched.
+#[derive(Clone, Debug, Default)]
+pub struct Launch {
+    pub screenshot: Option<std::path::PathBuf>,
+    pub screenshot_after_s: f64,
+    /// Start training and the samplers at once.
+    pub autoplay: bool,
+}
+
+pub fn run_app(launch: Launch) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("scorefield")
@@ -30,13 +39,18 @@ pub fn run_app(screenshot: Option<std::path::PathBuf>) -> Result<(), String> {
         options,
         Box::new(move |cc| {
             // A screenshot run shows the defaults, not whatever was saved last.
-            let settings = match (&screenshot, cc.storage) {
+            let settings = match (&launch.screenshot, cc.storage) {
                 (None, Some(storage)) => {
                     eframe::get_value(storage, eframe::APP_KEY).unwrap_or_default()
                 }
                 _ => Settings::default(),
             };
-            Ok(Box::new(ScorefieldApp::new(settings, screenshot)))
+            let mut app = ScorefieldApp::new(settings, launch.screenshot.clone());
+            app.delay_screenshot(launch.screenshot_after_s);
+            if launch.autoplay {
+                app.autoplay();
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))

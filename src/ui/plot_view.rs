@@ -296,7 +296,7 @@ impl ScorefieldApp {
                 if pts.len() > 1 && len > 1 {
                     p.line(
                         Line::new("", PlotPoints::from(pts))
-                            .color(colour.gamma_multiply(0.35))
+                            .color(colour.gamma_multiply(0.25))
                             .width(1.0),
                     );
                 }
