@@ -9,6 +9,12 @@ use std::time::Instant;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchKind {
+    /// The CPU work behind a frame while training runs: the UI thread's frame, one field refresh
+    /// (256x256 heatmap, error layer, 64x64 arrows) and one sampler step of 5,000 particles.
+    Frame {
+        #[arg(long, default_value_t = 60)]
+        frames: usize,
+    },
     /// Training steps per second (NCSN DSM at several widths and batches, ISM and SSM at batch
     /// 512) and learned-field evaluation on a 128x128 grid, on 1 and 2 threads.
     Train {
@@ -38,6 +44,12 @@ pub enum BenchKind {
 
 pub fn run(which: &BenchKind) -> Result<(), String> {
     match *which {
+        BenchKind::Frame { frames } => {
+            for line in crate::ui::bench_frame::run(frames.max(1))? {
+                println!("{line}");
+            }
+            Ok(())
+        }
         BenchKind::Train {
             windows,
             window_s,

@@ -44,6 +44,8 @@ pub struct ScorefieldApp {
     pub settings: Settings,
     pub(crate) data: Arc<Dataset>,
     pub(crate) data_version: u64,
+    /// Measured once per data set (the sigma_max heuristic samples 1,000 points, O(n^2)).
+    pub(crate) data_info: DataInfo,
     pub(crate) view: Bounds,
     /// Bumped whenever the view is refitted to new data.
     pub(crate) view_epoch: u64,
@@ -102,6 +104,7 @@ impl ScorefieldApp {
             settings,
             view: view_of(&data),
             view_epoch: 0,
+            data_info: DataInfo::of(&data),
             data: Arc::new(data),
             data_version: 0,
             trainer: None,
@@ -203,6 +206,7 @@ impl ScorefieldApp {
             self.view = view_of(&data);
             self.view_epoch += 1;
         }
+        self.data_info = DataInfo::of(&data);
         self.data = Arc::new(data);
         self.data_version += 1;
     }
@@ -222,7 +226,7 @@ impl ScorefieldApp {
         let sigma_max = if s.train_sigma_max > 0.0 {
             s.train_sigma_max
         } else {
-            DataInfo::of(&self.data).sigma_max_heuristic
+            self.data_info.sigma_max_heuristic
         };
         let schedule =
             SigmaSchedule::geometric(sigma_max, s.train_sigma_min, s.train_levels.max(1))?;

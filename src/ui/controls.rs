@@ -7,7 +7,7 @@ use super::sampler_worker::SamplerCommand;
 use super::settings::Heatmap;
 use crate::data::{Dataset, PRESETS};
 use crate::dist::EmpiricalMixture;
-use crate::sample::{DataInfo, SamplerKind};
+use crate::sample::SamplerKind;
 use crate::train::TrainerCommand;
 
 const OBJECTIVES: [(&str, &str); 4] = [
@@ -169,7 +169,7 @@ impl ScorefieldApp {
         changed |= ui
             .add(egui::Slider::new(&mut s.train_levels, 2..=30).text("levels L"))
             .changed();
-        let heuristic = DataInfo::of(&self.data).sigma_max_heuristic;
+        let heuristic = self.data_info.sigma_max_heuristic;
         ui.label(format!(
             "max pairwise distance heuristic: sigma_max ~ {heuristic:.2}"
         ))

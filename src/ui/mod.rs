@@ -2,6 +2,7 @@
 //! (`field_worker`, `sampler_worker`) use the numerical library alone.
 
 pub mod app;
+pub mod bench_frame;
 pub mod colormap;
 pub mod controls;
 pub mod field_worker;
