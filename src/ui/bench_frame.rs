@@ -6,6 +6,7 @@
 //!   most every 250 ms while training runs;
 //! - `sampler_step`: one annealed Langevin step of 5,000 particles with the learned score (on the
 //!   sampler thread).
+//!
 //! A trainer (NCSN DSM, 3-128-128-128-2, batch 512, one thread) runs throughout.
 
 use super::app::ScorefieldApp;

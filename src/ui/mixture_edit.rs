@@ -152,7 +152,12 @@ mod tests {
             delete(&m2, 0).map(|m| m.components()[0].mean),
             Some(Point::new(3.0, 0.0))
         );
+        // m2's weights are (0.5, 0.5); setting the second to 3 gives 3 / 3.5 after normalising.
         let m3 = reweight(&m2, 1, 3.0);
-        assert!((m3.weights()[1] - 0.75).abs() < 1e-12);
+        assert!(
+            (m3.weights()[1] - 3.0 / 3.5).abs() < 1e-12,
+            "{:?}",
+            m3.weights()
+        );
     }
 }
