@@ -211,3 +211,51 @@ fn keyboard_switches_presets_and_presenter_mode() {
         "presenter mode hides the panels"
     );
 }
+
+#[test]
+fn the_brush_paints_points_on_sample_only_data() {
+    let settings = Settings {
+        preset: "two-moons".into(),
+        edit_data: true,
+        ..Settings::default()
+    };
+    let mut h = harness(settings);
+    wait_until(&mut h, "the panes", |a| {
+        a.sampler_view().panes.len() == 2 && a.field_result().is_some()
+    });
+    h.run_steps(40);
+    let count = |a: &ScorefieldApp| match a.dataset() {
+        scorefield::data::Dataset::Points(e) => e.points().len(),
+        scorefield::data::Dataset::Mixture(_) => 0,
+    };
+    assert_eq!(count(h.state()), 2000);
+    let from = h
+        .state()
+        .screen_pos(Point::new(-2.0, 3.0))
+        .expect("on screen");
+    let to = h
+        .state()
+        .screen_pos(Point::new(2.0, 3.0))
+        .expect("on screen");
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=10 {
+        h.hover_at(from + (to - from) * (i as f32 / 10.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.step();
+    let painted = count(h.state()) - 2000;
+    assert!(painted >= 20, "the brush painted {painted} points");
+    let e = match h.state().dataset() {
+        scorefield::data::Dataset::Points(e) => e.clone(),
+        scorefield::data::Dataset::Mixture(_) => unreachable!("two-moons is a point set"),
+    };
+    assert!(
+        e.points()[2000..]
+            .iter()
+            .all(|p| (p.y - 3.0).abs() < 0.6 && p.x > -2.6 && p.x < 2.6)
+    );
+}

@@ -171,6 +171,10 @@ impl ScorefieldApp {
         &self.sampler_view
     }
 
+    pub fn dataset(&self) -> &Dataset {
+        &self.data
+    }
+
     pub fn mixture(&self) -> Option<&GaussianMixture> {
         self.data.mixture()
     }

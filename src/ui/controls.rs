@@ -67,6 +67,12 @@ impl ScorefieldApp {
         if self.data.mixture().is_some() {
             ui.checkbox(&mut self.settings.edit_data, "edit mixture")
                 .on_hover_text("Click empty space to add a component; drag a mean or an axis handle of its 1-sigma ellipse.");
+        } else {
+            ui.checkbox(&mut self.settings.edit_data, "brush points")
+                .on_hover_text("Drag on the plot to paint data points; the score shown is the empirical-mixture score (MATH §2.3).");
+            if let Dataset::Points(e) = &*self.data {
+                ui.label(format!("{} points", e.points().len()));
+            }
         }
         if let (Some(k), Some(m)) = (self.selected, self.data.mixture().cloned())
             && k < m.len()

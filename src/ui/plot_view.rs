@@ -188,7 +188,7 @@ impl ScorefieldApp {
         height: f32,
     ) {
         let view = self.view;
-        let editing = self.settings.edit_data && self.data.mixture().is_some() && index == 0;
+        let editing = self.settings.edit_data && index == 0;
         // A new view (another data set) gets a new plot id, so its bounds start fresh.
         let response = Plot::new(("field", index, self.view_epoch))
             .width(width)
@@ -205,7 +205,7 @@ impl ScorefieldApp {
                 if let Some(pane) = pane {
                     self.draw_particles(p, index, pane);
                 }
-                if editing {
+                if editing && self.data.mixture().is_some() {
                     self.draw_handles(p);
                 }
             });
@@ -218,8 +218,10 @@ impl ScorefieldApp {
             .or(response.response.hover_pos())
             .map(|pos| response.transform.value_from_position(pos))
             .map(|v| Point::new(v.x, v.y));
-        if editing {
+        if editing && self.data.mixture().is_some() {
             self.edit_interaction(&response.response, pointer, &view);
+        } else if editing {
+            self.brush_interaction(&response.response, pointer, &view);
         } else if response.response.clicked()
             && let Some(p) = pointer
         {
@@ -392,6 +394,37 @@ impl ScorefieldApp {
         }
     }
 }
+
+impl ScorefieldApp {
+    /// Brush (sample-only data): dragging paints points along the pointer's path, a few per
+    /// frame with a small seeded jitter; release hands the new point set to the trainer.
+    fn brush_interaction(
+        &mut self,
+        response: &egui::Response,
+        pointer: Option<Point>,
+        view: &Bounds,
+    ) {
+        let (Some(p), Dataset::Points(e)) = (pointer, &*self.data) else {
+            return;
+        };
+        if response.dragged() || response.clicked() {
+            let spread = 0.01 * (view.x_max - view.x_min);
+            let mut rng = crate::noise::StreamRng::from_seed(self.data_version);
+            let mut points = e.points().to_vec();
+            points.extend((0..BRUSH_POINTS).map(|_| p + rng.gaussian2() * spread));
+            self.set_data(
+                Dataset::Points(crate::dist::EmpiricalMixture::new(points)),
+                false,
+            );
+        }
+        if response.drag_stopped() || response.clicked() {
+            self.data_edited();
+        }
+    }
+}
+
+/// Points the brush adds per frame.
+const BRUSH_POINTS: usize = 4;
 
 /// Mode-weight bars of one pane: sampled fractions beside the true weights (MATH §6).
 fn mode_bars_ui(ui: &mut egui::Ui, index: usize, pane: &PaneView, width: f32) {
