@@ -35,6 +35,7 @@ const MODEL_REFRESH: Duration = Duration::from_millis(250);
 struct FieldKey {
     data_version: u64,
     sigma: f64,
+    ddpm_t: Option<usize>,
     arrow_n: usize,
     model_step: Option<u64>,
     guidance: Option<(usize, u64)>,
@@ -46,6 +47,7 @@ pub struct ScorefieldApp {
     pub(crate) data_version: u64,
     /// Measured once per data set (the sigma_max heuristic samples 1,000 points, O(n^2)).
     pub(crate) data_info: DataInfo,
+    pub(crate) ddpm: crate::dist::DdpmSchedule,
     pub(crate) view: Bounds,
     /// Bumped whenever the view is refitted to new data.
     pub(crate) view_epoch: u64,
@@ -105,6 +107,7 @@ impl ScorefieldApp {
             view: view_of(&data),
             view_epoch: 0,
             data_info: DataInfo::of(&data),
+            ddpm: crate::dist::DdpmSchedule::default_linear(),
             data: Arc::new(data),
             data_version: 0,
             trainer: None,
@@ -426,6 +429,7 @@ impl ScorefieldApp {
         let key = FieldKey {
             data_version: self.data_version,
             sigma: s.sigma,
+            ddpm_t: s.ddpm_t,
             arrow_n: s.arrow_n,
             model_step,
             guidance: s.guidance_class.map(|k| (k, s.guidance_scale.to_bits())),
@@ -459,6 +463,9 @@ impl ScorefieldApp {
             id: self.field_id,
             data: self.data.clone(),
             sigma: s.sigma,
+            vp_abar: s
+                .ddpm_t
+                .map(|t| self.ddpm.abar(t.clamp(1, self.ddpm.n_steps()))),
             bounds: self.view,
             heat_n: HEAT_N,
             arrow_n: s.arrow_n.clamp(4, 64),

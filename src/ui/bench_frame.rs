@@ -77,6 +77,7 @@ pub fn run(frames: usize) -> Result<Vec<Value>, String> {
         id: 1,
         data: data.clone(),
         sigma: 0.5,
+        vp_abar: None,
         bounds: view,
         heat_n: 256,
         arrow_n: 64,

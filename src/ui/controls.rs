@@ -352,6 +352,21 @@ impl ScorefieldApp {
         let s = &mut self.settings;
         ui.add(egui::Slider::new(&mut s.sigma, 0.0..=20.0).logarithmic(true).smallest_positive(0.01).text("sigma"))
             .on_hover_text("Every layer shows q_sigma = p * N(0, sigma^2 I): density, exact score grad log q_sigma, learned s_theta(x, sigma).");
+        let mut vp = s.ddpm_t.is_some();
+        ui.checkbox(&mut vp, "DDPM time t instead of sigma")
+            .on_hover_text("x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, linear betas 1e-4..0.02, T = 1000 (MATH §2.2, §3.6)");
+        if vp {
+            let mut t = s.ddpm_t.unwrap_or(100);
+            ui.add(egui::Slider::new(&mut t, 1..=self.ddpm.n_steps()).text("t"));
+            ui.label(format!(
+                "abar_t = {:.4} · equivalent sigma_t = sqrt((1 - abar_t)/abar_t) = {:.3}",
+                self.ddpm.abar(t),
+                self.ddpm.sigma(t)
+            ));
+            s.ddpm_t = Some(t);
+        } else {
+            s.ddpm_t = None;
+        }
         egui::ComboBox::from_label("heatmap")
             .selected_text(format!("{:?}", s.heatmap))
             .show_ui(ui, |ui| {

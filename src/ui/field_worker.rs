@@ -21,6 +21,8 @@ pub struct FieldRequest {
     pub id: u64,
     pub data: Arc<Dataset>,
     pub sigma: f64,
+    /// Show the VP (DDPM) level `abar` instead of the VE `sigma`.
+    pub vp_abar: Option<f64>,
     pub bounds: Bounds,
     pub heat_n: usize,
     pub arrow_n: usize,
@@ -47,7 +49,8 @@ pub struct FieldResult {
     pub arrow_nodes: Vec<Point>,
     pub exact: Vec<Point>,
     pub learned: Vec<Point>,
-    /// `E[x0 | x] - x = sigma^2 s(x)` (MATH §5) from the exact score.
+    /// `E[x0 | x] - x` (MATH §5) from the exact score: `sigma^2 s(x)` (VE), or
+    /// `(x + (1 - abar) s(x)) / sqrt(abar) - x` (VP).
     pub tweedie: Vec<Point>,
     pub fisher: Vec<f64>,
     pub compute_ms: f64,
@@ -138,12 +141,18 @@ fn exact_scores(
 /// Computes every layer of a request.
 pub fn compute(req: &FieldRequest) -> FieldResult {
     let start = Instant::now();
-    let level = NoiseLevel::Ve {
-        sigma: req.sigma.max(if req.data.mixture().is_some() {
-            0.0
-        } else {
-            1e-3
-        }),
+    let floor = if req.data.mixture().is_some() {
+        0.0
+    } else {
+        1e-3
+    };
+    let level = match req.vp_abar {
+        Some(abar) => NoiseLevel::Vp {
+            abar: abar.min(1.0 - floor * floor),
+        },
+        None => NoiseLevel::Ve {
+            sigma: req.sigma.max(floor),
+        },
     };
     let heat = FieldGrid::reference(&req.data, level, req.heat_n, req.bounds);
     let arrow_nodes = FieldGrid::nodes(req.arrow_n, &req.bounds);
@@ -151,10 +160,17 @@ pub fn compute(req: &FieldRequest) -> FieldResult {
         .par_chunks(256)
         .flat_map_iter(|c| exact_scores(&req.data, level, req.guidance, c))
         .collect();
-    let tweedie = exact.iter().map(|s| s * (req.sigma * req.sigma)).collect();
+    let tweedie = arrow_nodes
+        .iter()
+        .zip(&exact)
+        .map(|(x, s)| match level {
+            NoiseLevel::Ve { sigma } => s * (sigma * sigma),
+            NoiseLevel::Vp { abar } => (x + s * (1.0 - abar)) / abar.sqrt() - x,
+        })
+        .collect();
     let mut result = FieldResult {
         id: req.id,
-        sigma: req.sigma,
+        sigma: level.equivalent_sigma(),
         bounds: Some(req.bounds),
         heat_n: req.heat_n,
         log_density: heat.log_density,
@@ -193,4 +209,50 @@ pub fn compute(req: &FieldRequest) -> FieldResult {
     }
     result.compute_ms = start.elapsed().as_secs_f64() * 1e3;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::{Gaussian2, GaussianMixture};
+
+    /// For x0 ~ N(mu, s2 I) and x_t = sqrt(a) x0 + sqrt(1 - a) eps:
+    /// E[x0 | x_t] = mu + sqrt(a) s2 / (a s2 + 1 - a) (x_t - sqrt(a) mu); VE: a = 1, 1 - a -> sigma^2.
+    #[test]
+    fn tweedie_arrows_match_the_gaussian_posterior_mean() {
+        let (mu, s2) = (Point::new(1.0, -2.0), 0.7);
+        let data = Arc::new(Dataset::Mixture(GaussianMixture::new(
+            vec![Gaussian2::isotropic(mu, s2)],
+            &[1.0],
+        )));
+        for (vp_abar, sigma) in [(None, 0.8), (Some(0.3), 0.0)] {
+            let req = FieldRequest {
+                id: 1,
+                data: data.clone(),
+                sigma,
+                vp_abar,
+                bounds: Bounds {
+                    x_min: -3.0,
+                    x_max: 3.0,
+                    y_min: -3.0,
+                    y_max: 3.0,
+                },
+                heat_n: 4,
+                arrow_n: 5,
+                model: None,
+                guidance: None,
+                cfg: None,
+                fisher_sigmas: Vec::new(),
+            };
+            let r = compute(&req);
+            let (a, v) = match vp_abar {
+                Some(a) => (a, 1.0 - a),
+                None => (1.0, sigma * sigma),
+            };
+            for (x, d) in r.arrow_nodes.iter().zip(&r.tweedie) {
+                let posterior = mu + (x - mu * a.sqrt()) * (a.sqrt() * s2 / (a * s2 + v));
+                assert!((x + d - posterior).norm() < 1e-9, "{vp_abar:?} at {x:?}");
+            }
+        }
+    }
 }

@@ -19,6 +19,8 @@ pub struct Settings {
     pub preset: String,
     // View.
     pub sigma: f64,
+    /// DDPM time step shown instead of sigma (VP level `abar_t`); `None` shows sigma.
+    pub ddpm_t: Option<usize>,
     pub heatmap: Heatmap,
     pub log_scale: bool,
     pub show_exact: bool,
@@ -67,6 +69,7 @@ impl Default for Settings {
         Settings {
             preset: "ncsn-two-modes".into(),
             sigma: 1.0,
+            ddpm_t: None,
             heatmap: Heatmap::Density,
             log_scale: true,
             show_exact: true,
