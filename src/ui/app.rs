@@ -432,7 +432,7 @@ impl ScorefieldApp {
             ddpm_t: s.ddpm_t,
             arrow_n: s.arrow_n,
             model_step,
-            guidance: s.guidance_class.map(|k| (k, s.guidance_scale.to_bits())),
+            guidance: self.field_guidance().map(|(k, g)| (k, g.to_bits())),
         };
         let only_model_changed = self.field_key.as_ref().is_some_and(|k| {
             FieldKey {
@@ -478,6 +478,17 @@ impl ScorefieldApp {
             fisher_sigmas,
         });
         self.field_key = Some(key);
+    }
+
+    /// The `(class, gamma)` the field view shows, per the guided-field choice.
+    fn field_guidance(&self) -> Option<(usize, f64)> {
+        use super::settings::GuidedField;
+        let s = &self.settings;
+        s.guidance_class.and_then(|k| match s.guided_field {
+            GuidedField::Guided => Some((k, s.guidance_scale)),
+            GuidedField::Conditional => Some((k, 1.0)),
+            GuidedField::Unconditional => None,
+        })
     }
 
     /// Space play/pause, S step, R reset samplers, T train/pause, P presenter, 1-9 presets,

@@ -346,6 +346,20 @@ impl ScorefieldApp {
         ui.add(egui::Slider::new(&mut k, 0..=n - 1).text("class"));
         s.guidance_class = Some(k);
         ui.add(egui::Slider::new(&mut s.guidance_scale, 0.0..=10.0).text("guidance scale gamma"));
+        use super::settings::GuidedField;
+        ui.horizontal(|ui| {
+            ui.label("field shown:");
+            ui.selectable_value(&mut s.guided_field, GuidedField::Guided, "guided")
+                .on_hover_text("s(x) + gamma (s(x|y) - s(x))");
+            ui.selectable_value(&mut s.guided_field, GuidedField::Conditional, "conditional")
+                .on_hover_text("s(x|y): gamma = 1");
+            ui.selectable_value(
+                &mut s.guided_field,
+                GuidedField::Unconditional,
+                "unconditional",
+            )
+            .on_hover_text("s(x): gamma = 0");
+        });
     }
 
     fn view_ui(&mut self, ui: &mut egui::Ui) {
@@ -384,6 +398,8 @@ impl ScorefieldApp {
                 ui.selectable_value(&mut s.heatmap, Heatmap::None, "none");
             });
         ui.checkbox(&mut s.log_scale, "log density");
+        ui.checkbox(&mut s.show_contours, "density contours")
+            .on_hover_text("Where q_sigma is 50 %, 10 % and 1 % of its peak");
         ui.checkbox(&mut s.show_exact, "exact score arrows")
             .on_hover_text("grad log q_sigma(x) = sum_k r_k(x) C_k^-1 (mu_k - x) (MATH §2.1); empirical-mixture score for point sets (MATH §2.3)");
         ui.checkbox(&mut s.show_learned, "learned score arrows");

@@ -53,8 +53,13 @@ pub struct FieldResult {
     /// `(x + (1 - abar) s(x)) / sqrt(abar) - x` (VP).
     pub tweedie: Vec<Point>,
     pub fisher: Vec<f64>,
+    /// Density contours at 50 %, 10 % and 1 % of the peak of `q`.
+    pub contours: Vec<Vec<Point>>,
     pub compute_ms: f64,
 }
+
+/// Contour levels as fractions of the peak density.
+const CONTOUR_FRACTIONS: [f64; 3] = [0.5, 0.1, 0.01];
 
 pub struct FieldWorker {
     requests: Sender<FieldRequest>,
@@ -155,6 +160,18 @@ pub fn compute(req: &FieldRequest) -> FieldResult {
         },
     };
     let heat = FieldGrid::reference(&req.data, level, req.heat_n, req.bounds);
+    let peak = heat
+        .log_density
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let contours = CONTOUR_FRACTIONS
+        .iter()
+        .flat_map(|f| {
+            crate::field::contour_lines(&heat.log_density, req.heat_n, &req.bounds, peak + f.ln())
+        })
+        .collect();
     let arrow_nodes = FieldGrid::nodes(req.arrow_n, &req.bounds);
     let exact: Vec<Point> = arrow_nodes
         .par_chunks(256)
@@ -177,6 +194,7 @@ pub fn compute(req: &FieldRequest) -> FieldResult {
         arrow_nodes,
         exact,
         tweedie,
+        contours,
         ..FieldResult::default()
     };
     if let Some(model) = &req.model {

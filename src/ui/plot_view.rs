@@ -250,6 +250,20 @@ impl ScorefieldApp {
         let Some(field) = &self.field else {
             return;
         };
+        if s.show_contours {
+            for line in &field.contours {
+                let pts: Vec<[f64; 2]> = line
+                    .iter()
+                    .filter(|q| is_finite(q))
+                    .map(|q| [q.x, q.y])
+                    .collect();
+                p.line(
+                    Line::new("", PlotPoints::from(pts))
+                        .color(Color32::from_white_alpha(110))
+                        .width(1.0),
+                );
+            }
+        }
         let cell = (view.x_max - view.x_min) / s.arrow_n.max(2) as f64;
         let scale = s.arrow_scale as f64;
         let layers = [

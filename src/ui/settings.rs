@@ -3,6 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Which field guidance shows: the guided score, the conditional one (gamma = 1), or the
+/// unconditional one (MATH §4.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GuidedField {
+    Guided,
+    Conditional,
+    Unconditional,
+}
+
 /// Which heatmap the field view shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Heatmap {
@@ -23,6 +32,7 @@ pub struct Settings {
     pub ddpm_t: Option<usize>,
     pub heatmap: Heatmap,
     pub log_scale: bool,
+    pub show_contours: bool,
     pub show_exact: bool,
     pub show_learned: bool,
     pub show_tweedie: bool,
@@ -61,6 +71,7 @@ pub struct Settings {
     // Guidance.
     pub guidance_class: Option<usize>,
     pub guidance_scale: f64,
+    pub guided_field: GuidedField,
 }
 
 impl Default for Settings {
@@ -72,6 +83,7 @@ impl Default for Settings {
             ddpm_t: None,
             heatmap: Heatmap::Density,
             log_scale: true,
+            show_contours: true,
             show_exact: true,
             show_learned: true,
             show_tweedie: false,
@@ -106,6 +118,7 @@ impl Default for Settings {
             seed: 0,
             guidance_class: None,
             guidance_scale: 1.0,
+            guided_field: GuidedField::Guided,
         }
     }
 }
