@@ -263,7 +263,7 @@ impl ScorefieldApp {
         c.lr = s.lr;
         c.batch = s.batch.max(1);
         c.threads = s.threads.max(1);
-        c.conditional = self.data.mixture().is_some_and(|m| m.len() <= 32);
+        c.conditional = s.conditional && self.data.mixture().is_some();
         c.seed = s.seed;
         Ok(c)
     }

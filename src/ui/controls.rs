@@ -157,6 +157,12 @@ impl ScorefieldApp {
                 .logarithmic(true)
                 .text("batch"),
         );
+        if self.data.mixture().is_some() {
+            changed |= ui
+                .checkbox(&mut s.conditional, "class-conditional (for CFG)")
+                .on_hover_text("Labels are the mixture components, replaced by the null class with probability 0.15 (MATH §3.7). Adding or deleting a component then needs a reset.")
+                .changed();
+        }
         ui.label("noise schedule (training)");
         changed |= ui
             .add(

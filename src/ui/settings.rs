@@ -54,6 +54,8 @@ pub struct Settings {
     pub train_sigma_max: f64,
     pub train_levels: usize,
     pub threads: usize,
+    /// Class-conditional training with label dropout, for classifier-free guidance.
+    pub conditional: bool,
     // Samplers.
     pub sampler_a: String,
     pub sampler_b: String,
@@ -103,6 +105,7 @@ impl Default for Settings {
             train_sigma_max: 0.0,
             train_levels: 10,
             threads: 2,
+            conditional: false,
             sampler_a: "langevin".into(),
             sampler_b: "annealed-langevin".into(),
             compare: true,
