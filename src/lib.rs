@@ -15,5 +15,6 @@ pub mod metrics;
 pub mod nn;
 pub mod noise;
 pub mod sample;
+pub mod session;
 pub mod train;
 pub mod ui;

@@ -88,6 +88,26 @@ impl Trainer {
         Ok(trainer)
     }
 
+    /// A trainer that starts from given parameters (a loaded session's model); the network must
+    /// be the one the configuration describes.
+    pub fn from_model(
+        config: TrainConfig,
+        data: Dataset,
+        net: &Mlp<f32>,
+    ) -> Result<Trainer, String> {
+        let mut t = Trainer::new(config, data)?;
+        if net.config != t.net.config {
+            return Err(format!(
+                "the saved model is {}, the settings describe {}; reset training to start afresh",
+                net.config.shape_name(),
+                t.net.config.shape_name()
+            ));
+        }
+        t.net.clone_from(net);
+        t.last_good.clone_from(net);
+        Ok(t)
+    }
+
     /// Splits the batch into one contiguous part per thread.
     fn resize_parts(&mut self) {
         let (n, t) = (

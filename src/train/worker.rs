@@ -64,7 +64,20 @@ pub struct TrainerHandle {
 impl TrainerHandle {
     /// Starts the worker, paused, with `config` on `data`.
     pub fn spawn(config: TrainConfig, data: Dataset, wake: Wake) -> Result<TrainerHandle, String> {
-        let trainer = Trainer::new(config, data)?;
+        TrainerHandle::spawn_from(config, data, None, wake)
+    }
+
+    /// Starts the worker from given parameters (or fresh ones).
+    pub fn spawn_from(
+        config: TrainConfig,
+        data: Dataset,
+        start: Option<&crate::nn::Mlp<f32>>,
+        wake: Wake,
+    ) -> Result<TrainerHandle, String> {
+        let trainer = match start {
+            Some(net) => Trainer::from_model(config, data, net)?,
+            None => Trainer::new(config, data)?,
+        };
         let (cmd_tx, cmd_rx) = bounded(64);
         let (ev_tx, ev_rx) = bounded(64);
         let thread = std::thread::Builder::new()

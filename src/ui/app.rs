@@ -70,6 +70,14 @@ pub struct ScorefieldApp {
     pub(crate) selected: Option<usize>,
     pub(crate) plot_transform: Option<egui_plot::PlotTransform>,
     pub(crate) csv_path: String,
+    /// Whether the data is still the named preset (else a session stores it whole).
+    pub(crate) data_is_preset: bool,
+    /// A model from an opened session, to continue training from.
+    loaded_model: Option<Arc<crate::nn::ScoreModel>>,
+    pub(crate) session_path: String,
+    pub(crate) save_weights: bool,
+    pub recent: Vec<String>,
+    pub(crate) lecture: Option<usize>,
     ctx: Arc<OnceLock<egui::Context>>,
     screenshot: Option<ScreenshotRequest>,
     applied_theme: Option<(bool, bool)>,
@@ -129,6 +137,12 @@ impl ScorefieldApp {
             selected: None,
             plot_transform: None,
             csv_path: String::new(),
+            data_is_preset: true,
+            loaded_model: None,
+            session_path: String::new(),
+            save_weights: true,
+            recent: Vec::new(),
+            lecture: None,
             ctx,
             screenshot: screenshot.map(|path| ScreenshotRequest {
                 path,
@@ -186,6 +200,10 @@ impl ScorefieldApp {
         &self.errors
     }
 
+    pub fn errors_mut(&mut self) -> &mut Vec<String> {
+        &mut self.errors
+    }
+
     /// Where a data point is on screen in the (left) field plot, after a frame.
     pub fn screen_pos(&self, p: Point) -> Option<egui::Pos2> {
         self.plot_transform
@@ -199,6 +217,7 @@ impl ScorefieldApp {
             Ok(p) => {
                 self.settings.preset = name.to_string();
                 self.set_data(p.dataset(), true);
+                self.data_is_preset = true;
                 self.selected = None;
                 self.reset_training();
                 self.reset_samplers();
@@ -220,6 +239,7 @@ impl ScorefieldApp {
 
     /// Hands the edited data to the trainer (it keeps its network).
     pub(crate) fn data_edited(&mut self) {
+        self.data_is_preset = false;
         if let Some(t) = &self.trainer
             && let Err(e) = t.send(TrainerCommand::SetData(Box::new((*self.data).clone())))
         {
@@ -287,9 +307,10 @@ impl ScorefieldApp {
                 c.request_repaint();
             }
         });
+        let start = self.loaded_model.as_ref().map(|m| m.net.clone());
         match self
             .train_config()
-            .and_then(|c| TrainerHandle::spawn(c, (*self.data).clone(), wake))
+            .and_then(|c| TrainerHandle::spawn_from(c, (*self.data).clone(), start.as_ref(), wake))
         {
             Ok(h) => self.trainer = Some(h),
             Err(e) => self.errors.push(format!("training: {e}")),
@@ -299,6 +320,7 @@ impl ScorefieldApp {
     /// Starts training over with the current settings and data.
     pub fn reset_training(&mut self) {
         self.trainer = None;
+        self.loaded_model = None;
         self.snapshot = None;
         self.loss_history.clear();
     }
@@ -491,6 +513,109 @@ impl ScorefieldApp {
         })
     }
 
+    /// The current state as a session (with the latest weights if asked and trained).
+    pub fn current_session(&self, with_weights: bool) -> crate::session::Session {
+        use crate::session::{DataSpec, Session};
+        Session {
+            title: self.lecture.map_or(String::new(), |i| {
+                crate::session::lectures::LECTURES[i].title.to_string()
+            }),
+            data: if self.data_is_preset {
+                DataSpec::Preset(self.settings.preset.clone())
+            } else {
+                DataSpec::Inline((*self.data).clone())
+            },
+            settings: self.settings.clone(),
+            model: if with_weights {
+                self.snapshot.as_ref().map(|s| (*s.model).clone())
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Replaces everything with a session (already validated): settings, data, weights.
+    pub fn apply_session(&mut self, session: crate::session::Session) -> Result<(), String> {
+        use crate::session::DataSpec;
+        let data = session.dataset()?;
+        self.settings = session.settings;
+        self.data_is_preset = matches!(session.data, DataSpec::Preset(_));
+        if let DataSpec::Preset(name) = &session.data {
+            self.settings.preset = name.clone();
+        }
+        self.set_data(data, true);
+        self.selected = None;
+        self.reset_training();
+        self.loaded_model = session.model.map(Arc::new);
+        if let Some(model) = &self.loaded_model {
+            // Show the loaded weights at once; training continues from them.
+            self.snapshot = Some(Arc::new(TrainSnapshot {
+                model: model.clone(),
+                step: 0,
+                loss: f64::NAN,
+                loss_per_level: Vec::new(),
+                steps_per_s: 0.0,
+                lr: self.settings.lr,
+                running: false,
+            }));
+        }
+        self.reset_samplers();
+        Ok(())
+    }
+
+    /// Opens a session file; on any error the current session is kept and the error shown.
+    pub fn open_session(&mut self, path: &str) {
+        match crate::session::Session::load(std::path::Path::new(path))
+            .and_then(|s| self.apply_session(s))
+        {
+            Ok(()) => {
+                self.lecture = None;
+                self.remember(path);
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// Saves the current session (atomically).
+    pub fn save_session(&mut self, path: &str) {
+        match self
+            .current_session(self.save_weights)
+            .save(std::path::Path::new(path))
+        {
+            Ok(()) => {
+                self.notices.push(format!("saved {path}"));
+                self.remember(path);
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    fn remember(&mut self, path: &str) {
+        self.recent.retain(|p| p != path);
+        self.recent.insert(0, path.to_string());
+        self.recent.truncate(8);
+    }
+
+    /// Steps the lecture playlist by `delta` (PageDown +1, PageUp -1).
+    pub fn step_lecture(&mut self, delta: i64) {
+        use crate::session::lectures::LECTURES;
+        let n = LECTURES.len() as i64;
+        let next = match self.lecture {
+            Some(i) => (i as i64 + delta).rem_euclid(n),
+            None => {
+                if delta >= 0 {
+                    0
+                } else {
+                    n - 1
+                }
+            }
+        } as usize;
+        match self.apply_session(LECTURES[next].session()) {
+            Ok(()) => self.lecture = Some(next),
+            Err(e) => self.errors.push(e),
+        }
+    }
+
     /// Space play/pause, S step, R reset samplers, T train/pause, P presenter, 1-9 presets,
     /// Delete removes the selected component.
     fn keyboard(&mut self, ctx: &egui::Context) {
@@ -525,6 +650,12 @@ impl ScorefieldApp {
         }
         if pressed(egui::Key::Delete) {
             self.delete_selected();
+        }
+        if pressed(egui::Key::PageDown) {
+            self.step_lecture(1);
+        }
+        if pressed(egui::Key::PageUp) {
+            self.step_lecture(-1);
         }
         let keys = [
             egui::Key::Num1,
@@ -594,6 +725,15 @@ impl ScorefieldApp {
                 .show(ui, |ui| self.metrics_ui(ui));
         }
         egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(i) = self.lecture {
+                let l = &crate::session::lectures::LECTURES[i];
+                ui.heading(format!(
+                    "{}/{} · {}",
+                    i + 1,
+                    crate::session::lectures::LECTURES.len(),
+                    l.title
+                ));
+            }
             self.messages_ui(ui);
             self.panes_ui(ui);
         });
@@ -658,6 +798,10 @@ impl ScorefieldApp {
     }
 }
 
+/// Storage keys of the autosaved session and the recent files.
+pub const AUTOSAVE_KEY: &str = "session";
+pub const RECENT_KEY: &str = "recent";
+
 /// A square view around the data, padded.
 pub(crate) fn view_of(data: &Dataset) -> Bounds {
     let info = DataInfo::of(data);
@@ -680,7 +824,10 @@ impl eframe::App for ScorefieldApp {
         self.frame_ui(ui);
     }
 
+    /// Autosave (eframe calls this every 30 s and on exit): the whole session without weights,
+    /// and the recent files. The next start restores them, also after a crash.
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+        storage.set_string(AUTOSAVE_KEY, self.current_session(false).to_json());
+        eframe::set_value(storage, RECENT_KEY, &self.recent);
     }
 }

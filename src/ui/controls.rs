@@ -29,6 +29,9 @@ const OBJECTIVES: [(&str, &str); 4] = [
 impl ScorefieldApp {
     pub(crate) fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("scorefield");
+        egui::CollapsingHeader::new("Session and lectures")
+            .default_open(false)
+            .show(ui, |ui| self.session_ui(ui));
         egui::CollapsingHeader::new("Data")
             .default_open(true)
             .show(ui, |ui| self.data_ui(ui));
@@ -44,6 +47,56 @@ impl ScorefieldApp {
         egui::CollapsingHeader::new("View")
             .default_open(true)
             .show(ui, |ui| self.view_ui(ui));
+    }
+
+    fn session_ui(&mut self, ui: &mut egui::Ui) {
+        use crate::session::lectures::LECTURES;
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::TextEdit::singleline(&mut self.session_path)
+                    .desired_width(150.0)
+                    .hint_text("demo.session.json"),
+            );
+            let path = self.session_path.clone();
+            if ui.button("Open session").clicked() && !path.is_empty() {
+                self.open_session(&path);
+            }
+            if ui.button("Save session").clicked() && !path.is_empty() {
+                self.save_session(&path);
+            }
+        });
+        ui.checkbox(&mut self.save_weights, "save the trained weights too");
+        let mut open = None;
+        for p in &self.recent {
+            if ui
+                .small_button(p)
+                .on_hover_text("open this recent session")
+                .clicked()
+            {
+                open = Some(p.clone());
+            }
+        }
+        if let Some(p) = open {
+            self.session_path = p.clone();
+            self.open_session(&p);
+        }
+        ui.separator();
+        ui.label("lecture (PageUp / PageDown)");
+        let mut chosen = None;
+        for (i, l) in LECTURES.iter().enumerate() {
+            if ui
+                .selectable_label(self.lecture == Some(i), format!("{}. {}", i + 1, l.title))
+                .clicked()
+            {
+                chosen = Some(i);
+            }
+        }
+        if let Some(i) = chosen {
+            match self.apply_session(LECTURES[i].session()) {
+                Ok(()) => self.lecture = Some(i),
+                Err(e) => self.errors.push(e),
+            }
+        }
     }
 
     fn data_ui(&mut self, ui: &mut egui::Ui) {
@@ -106,8 +159,8 @@ impl ScorefieldApp {
             {
                 match crate::data::points_file::load_points_csv(std::path::Path::new(&path)) {
                     Ok(points) => {
-                        self.settings.preset = format!("file {path}");
                         self.set_data(Dataset::Points(EmpiricalMixture::new(points)), true);
+                        self.data_is_preset = false;
                         self.reset_training();
                         self.reset_samplers();
                     }

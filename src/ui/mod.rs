@@ -40,13 +40,10 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
         options,
         Box::new(move |cc| {
             // A screenshot run shows the defaults, not whatever was saved last.
-            let settings = match (&launch.screenshot, cc.storage) {
-                (None, Some(storage)) => {
-                    eframe::get_value(storage, eframe::APP_KEY).unwrap_or_default()
-                }
-                _ => Settings::default(),
-            };
-            let mut app = ScorefieldApp::new(settings, launch.screenshot.clone());
+            let mut app = ScorefieldApp::new(Settings::default(), launch.screenshot.clone());
+            if let (None, Some(storage)) = (&launch.screenshot, cc.storage) {
+                restore(&mut app, storage);
+            }
             app.delay_screenshot(launch.screenshot_after_s);
             if launch.autoplay {
                 app.autoplay();
@@ -55,4 +52,21 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
         }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))
+}
+
+/// Restores the autosaved session and recent files; a bad autosave is reported, not fatal.
+fn restore(app: &mut ScorefieldApp, storage: &dyn eframe::Storage) {
+    if let Some(text) = storage.get_string(app::AUTOSAVE_KEY) {
+        match crate::session::Session::from_json(text.as_bytes(), "autosave")
+            .and_then(|s| app.apply_session(s))
+        {
+            Ok(()) => {}
+            Err(e) => app
+                .errors_mut()
+                .push(format!("{e} (starting from the defaults)")),
+        }
+    }
+    if let Some(recent) = eframe::get_value::<Vec<String>>(storage, app::RECENT_KEY) {
+        app.recent = recent;
+    }
 }

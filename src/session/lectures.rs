@@ -1,0 +1,219 @@
+//! Built-in lecture presets: one session per idea of the lectures, in teaching order. The
+//! default playlist is this list; PageUp / PageDown step through it in the app.
+
+use super::file::{DataSpec, Session};
+use super::settings::{Heatmap, Settings};
+
+/// A named lecture step.
+pub struct Lecture {
+    pub name: &'static str,
+    pub title: &'static str,
+    build: fn() -> (String, Settings),
+}
+
+impl Lecture {
+    pub fn session(&self) -> Session {
+        let (preset, mut settings) = (self.build)();
+        settings.preset = preset.clone();
+        Session {
+            title: self.title.to_string(),
+            data: DataSpec::Preset(preset),
+            settings,
+            model: None,
+        }
+    }
+}
+
+fn single(sampler: &str) -> Settings {
+    Settings {
+        compare: false,
+        sampler_a: sampler.into(),
+        ..Settings::default()
+    }
+}
+
+pub const LECTURES: &[Lecture] = &[
+    Lecture {
+        name: "score-field",
+        title: "The score of a mixture: arrows point up the density",
+        build: || {
+            (
+                "three-anisotropic".into(),
+                Settings {
+                    sigma: 0.2,
+                    compare: false,
+                    ..Settings::default()
+                },
+            )
+        },
+    },
+    Lecture {
+        name: "gradient-ascent",
+        title: "Gradient ascent on log p collapses onto the modes",
+        build: || {
+            (
+                "ring8".into(),
+                Settings {
+                    eps: 0.01,
+                    init_uniform: 6.0,
+                    ..single("gradient-ascent")
+                },
+            )
+        },
+    },
+    Lecture {
+        name: "langevin",
+        title: "Langevin dynamics: the noise turns ascent into sampling",
+        build: || {
+            (
+                "ring8".into(),
+                Settings {
+                    eps: 0.01,
+                    init_uniform: 6.0,
+                    ..single("langevin")
+                },
+            )
+        },
+    },
+    Lecture {
+        name: "low-density-error",
+        title: "Where the data is not, the learned score is wrong",
+        build: || {
+            let s = Settings {
+                sigma: 0.1,
+                heatmap: Heatmap::Error,
+                train_sigma_min: 0.1,
+                ..Settings::default()
+            };
+            ("ncsn-two-modes".into(), s)
+        },
+    },
+    Lecture {
+        name: "langevin-vs-annealed",
+        title: "Langevin keeps the initial split; annealing recovers 0.8 / 0.2",
+        build: || ("ncsn-two-modes".into(), Settings::default()),
+    },
+    Lecture {
+        name: "noise-levels",
+        title: "Noise levels: sigma_max ~ the largest distance, adjacent levels overlap",
+        build: || {
+            (
+                "ring8".into(),
+                Settings {
+                    sigma: 3.0,
+                    train_levels: 10,
+                    ..Settings::default()
+                },
+            )
+        },
+    },
+    Lecture {
+        name: "dsm-ssm-ism",
+        title: "Denoising, sliced and implicit score matching",
+        build: || {
+            (
+                "ring8".into(),
+                Settings {
+                    objective: "ssm".into(),
+                    compare: false,
+                    ..Settings::default()
+                },
+            )
+        },
+    },
+    Lecture {
+        name: "tweedie",
+        title: "Tweedie: the score points to the denoised estimate E[x0|x]",
+        build: || {
+            (
+                "ring8".into(),
+                Settings {
+                    sigma: 1.0,
+                    show_tweedie: true,
+                    show_exact: false,
+                    ..Settings::default()
+                },
+            )
+        },
+    },
+    Lecture {
+        name: "sde-vs-ode",
+        title: "Reverse VE SDE beside the probability-flow ODE",
+        build: || {
+            let s = Settings {
+                sampler_a: "ve-sde".into(),
+                sampler_b: "pf-ode-heun".into(),
+                sampler_sigma_max: 12.0,
+                sampler_sigma_min: 0.01,
+                init_uniform: 0.0,
+                ..Settings::default()
+            };
+            ("ring8".into(), s)
+        },
+    },
+    Lecture {
+        name: "ddpm",
+        title: "DDPM: the linear beta schedule and its sigma_t",
+        build: || {
+            let s = Settings {
+                sampler_a: "ddpm".into(),
+                sampler_b: "ddim".into(),
+                ddpm_t: Some(300),
+                init_uniform: 0.0,
+                ..Settings::default()
+            };
+            ("two-moons".into(), s)
+        },
+    },
+    Lecture {
+        name: "guidance",
+        title: "Classifier guidance with the exact posterior",
+        build: || {
+            let s = Settings {
+                sampler_a: "annealed-langevin".into(),
+                compare: false,
+                guidance_class: Some(1),
+                guidance_scale: 3.0,
+                ..Settings::default()
+            };
+            ("ncsn-two-modes".into(), s)
+        },
+    },
+    Lecture {
+        name: "manifold",
+        title: "The manifold pitfall: data on a circle has no density",
+        build: || {
+            (
+                "circle".into(),
+                Settings {
+                    sigma: 0.05,
+                    compare: false,
+                    ..Settings::default()
+                },
+            )
+        },
+    },
+];
+
+/// The lecture called `name`.
+pub fn lecture(name: &str) -> Option<&'static Lecture> {
+    LECTURES.iter().find(|l| l.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lecture_is_a_valid_session_that_round_trips() {
+        for l in LECTURES {
+            let s = l.session();
+            s.settings
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", l.name));
+            s.dataset().unwrap_or_else(|e| panic!("{}: {e}", l.name));
+            let back = Session::from_json(s.to_json().as_bytes(), l.name).expect("round trip");
+            assert_eq!(back, s, "{}", l.name);
+        }
+    }
+}

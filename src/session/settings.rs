@@ -1,0 +1,199 @@
+//! Everything the lecturer sets: part of a session file, and persisted between runs. Missing
+//! fields take their defaults (older files still load); unknown fields are an error that names
+//! them (nothing is silently dropped).
+
+use serde::{Deserialize, Serialize};
+
+/// Which field guidance shows: the guided score, the conditional one (gamma = 1), or the
+/// unconditional one (MATH §4.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GuidedField {
+    Guided,
+    Conditional,
+    Unconditional,
+}
+
+/// Which heatmap the field view shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Heatmap {
+    None,
+    Density,
+    Error,
+    /// `|s_theta - s| q(x)`: the error where the data is (the low-density pitfall).
+    WeightedError,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub preset: String,
+    // View.
+    pub sigma: f64,
+    /// DDPM time step shown instead of sigma (VP level `abar_t`); `None` shows sigma.
+    pub ddpm_t: Option<usize>,
+    pub heatmap: Heatmap,
+    pub log_scale: bool,
+    pub show_contours: bool,
+    pub show_exact: bool,
+    pub show_learned: bool,
+    pub show_tweedie: bool,
+    pub arrow_n: usize,
+    pub arrow_scale: f32,
+    pub normalize_arrows: bool,
+    pub dark: bool,
+    pub presenter: bool,
+    pub edit_data: bool,
+    // Training.
+    pub objective: String,
+    pub width: usize,
+    pub depth: usize,
+    pub activation: String,
+    pub lr: f64,
+    pub batch: usize,
+    pub train_sigma_min: f64,
+    /// 0 means the max-pairwise-distance heuristic.
+    pub train_sigma_max: f64,
+    pub train_levels: usize,
+    pub threads: usize,
+    /// Class-conditional training with label dropout, for classifier-free guidance.
+    pub conditional: bool,
+    // Samplers.
+    pub sampler_a: String,
+    pub sampler_b: String,
+    pub compare: bool,
+    pub particles: usize,
+    pub eps: f64,
+    pub steps_per_level: usize,
+    pub levels: usize,
+    pub sampler_sigma_max: f64,
+    pub sampler_sigma_min: f64,
+    pub init_uniform: f64,
+    pub speed: usize,
+    pub use_learned: bool,
+    pub seed: u64,
+    // Guidance.
+    pub guidance_class: Option<usize>,
+    pub guidance_scale: f64,
+    pub guided_field: GuidedField,
+}
+
+impl Default for Settings {
+    /// The MATH §7 story: ncsn-two-modes, Langevin beside annealed Langevin.
+    fn default() -> Settings {
+        Settings {
+            preset: "ncsn-two-modes".into(),
+            sigma: 1.0,
+            ddpm_t: None,
+            heatmap: Heatmap::Density,
+            log_scale: true,
+            show_contours: true,
+            show_exact: true,
+            show_learned: true,
+            show_tweedie: false,
+            arrow_n: 24,
+            arrow_scale: 1.0,
+            normalize_arrows: false,
+            dark: true,
+            presenter: false,
+            edit_data: false,
+            objective: "ncsn".into(),
+            width: 128,
+            depth: 3,
+            activation: "silu".into(),
+            lr: 3e-3,
+            batch: 512,
+            train_sigma_min: 0.1,
+            train_sigma_max: 0.0,
+            train_levels: 10,
+            threads: 2,
+            conditional: false,
+            sampler_a: "langevin".into(),
+            sampler_b: "annealed-langevin".into(),
+            compare: true,
+            particles: 1280,
+            eps: 0.1,
+            steps_per_level: 100,
+            levels: 10,
+            sampler_sigma_max: 20.0,
+            sampler_sigma_min: 1.0,
+            init_uniform: 8.0,
+            speed: 10,
+            use_learned: false,
+            seed: 0,
+            guidance_class: None,
+            guidance_scale: 1.0,
+            guided_field: GuidedField::Guided,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks every value is usable; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        use crate::nn::Activation;
+        use crate::sample::SamplerKind;
+        let finite_pos = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("settings.{name}: must be finite and > 0, got {v}"))
+            }
+        };
+        let finite_nonneg = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("settings.{name}: must be finite and >= 0, got {v}"))
+            }
+        };
+        let in_range = |name: &str, v: usize, lo: usize, hi: usize| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("settings.{name}: must be in {lo}..={hi}, got {v}"))
+            }
+        };
+        finite_nonneg("sigma", self.sigma)?;
+        finite_pos("lr", self.lr)?;
+        finite_pos("train_sigma_min", self.train_sigma_min)?;
+        finite_nonneg("train_sigma_max", self.train_sigma_max)?;
+        finite_nonneg("eps", self.eps)?;
+        finite_pos("sampler_sigma_max", self.sampler_sigma_max)?;
+        finite_pos("sampler_sigma_min", self.sampler_sigma_min)?;
+        finite_nonneg("init_uniform", self.init_uniform)?;
+        finite_nonneg("guidance_scale", self.guidance_scale)?;
+        if !self.arrow_scale.is_finite() || self.arrow_scale <= 0.0 {
+            return Err(format!(
+                "settings.arrow_scale: must be finite and > 0, got {}",
+                self.arrow_scale
+            ));
+        }
+        in_range("arrow_n", self.arrow_n, 4, 64)?;
+        in_range("width", self.width, 1, 1024)?;
+        in_range("depth", self.depth, 1, 8)?;
+        in_range("batch", self.batch, 1, 65_536)?;
+        in_range("train_levels", self.train_levels, 1, 1000)?;
+        in_range("threads", self.threads, 1, 64)?;
+        in_range("particles", self.particles, 1, 1_000_000)?;
+        in_range("steps_per_level", self.steps_per_level, 1, 100_000)?;
+        in_range("levels", self.levels, 1, 1000)?;
+        in_range("speed", self.speed, 1, 100_000)?;
+        if let Some(t) = self.ddpm_t {
+            in_range("ddpm_t", t, 1, 1000)?;
+        }
+        for (name, value) in [
+            ("sampler_a", &self.sampler_a),
+            ("sampler_b", &self.sampler_b),
+        ] {
+            SamplerKind::parse(value).map_err(|e| format!("settings.{name}: {e}"))?;
+        }
+        Activation::parse(&self.activation).map_err(|e| format!("settings.activation: {e}"))?;
+        if !["ncsn", "ism", "ssm", "ssm-vr"].contains(&self.objective.as_str()) {
+            return Err(format!(
+                "settings.objective: '{}' is not one of ncsn, ism, ssm, ssm-vr",
+                self.objective
+            ));
+        }
+        Ok(())
+    }
+}
