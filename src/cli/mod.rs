@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_train;
 pub mod field_cmd;
 pub mod input;
+pub mod render_cmd;
 pub mod sample_cmd;
 pub mod train_cmd;
 
@@ -39,6 +40,8 @@ pub enum Command {
     Field(field_cmd::FieldArgs),
     /// Runs a sampler and writes the final samples `x,y` (CSV); prints metrics as JSON.
     Sample(sample_cmd::SampleArgs),
+    /// Renders one view of a session or preset as PNG or SVG.
+    Render(render_cmd::RenderArgs),
     /// Trains the score network; prints JSON lines and saves the model.
     Train(train_cmd::TrainArgs),
     /// Benchmarks; prints one JSON object per configuration.
@@ -60,6 +63,7 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::Field(args) => field_cmd::run(&args),
         Command::Sample(args) => sample_cmd::run(&args),
         Command::Train(args) => train_cmd::run(&args),
+        Command::Render(args) => render_cmd::run(&args),
         Command::Bench { which } => bench::run(&which),
     }
 }

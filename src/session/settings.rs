@@ -128,6 +128,30 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The settings of one sampler pane. Single-level samplers take `levels x steps_per_level`
+    /// steps, so in compare mode both panes end together.
+    pub fn sampler_settings(&self, kind: &str) -> Result<crate::sample::SamplerSettings, String> {
+        use crate::sample::{InitSpec, SamplerKind, SamplerSettings};
+        let kind = SamplerKind::parse(kind)?;
+        let mut p = SamplerSettings::new(kind);
+        p.eps = (self.eps > 0.0).then_some(self.eps);
+        p.sigma_max = Some(self.sampler_sigma_max);
+        p.sigma_min = Some(self.sampler_sigma_min);
+        p.init = (self.init_uniform > 0.0).then_some(InitSpec::Uniform {
+            lo: -self.init_uniform,
+            hi: self.init_uniform,
+        });
+        match kind {
+            k if k.is_single_level() => p.n_steps = Some(self.steps_per_level * self.levels),
+            SamplerKind::AnnealedLangevin => {
+                p.n_steps = Some(self.steps_per_level);
+                p.n_levels = Some(self.levels);
+            }
+            _ => {}
+        }
+        Ok(p)
+    }
+
     /// Checks every value is usable; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
         use crate::nn::Activation;

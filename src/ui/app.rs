@@ -13,7 +13,7 @@ use crate::data::{Dataset, preset};
 use crate::dist::{GaussianMixture, SigmaSchedule};
 use crate::geom::{Bounds, Point};
 use crate::nn::{Activation, Objective, ProjectionDist, SigmaEmbedding};
-use crate::sample::{DataInfo, InitSpec, SamplerKind, SamplerSettings};
+use crate::sample::{DataInfo, SamplerSettings};
 use crate::train::{
     Lambda, NoiseSpec, TrainConfig, TrainSnapshot, TrainerCommand, TrainerEvent, TrainerHandle,
 };
@@ -325,28 +325,8 @@ impl ScorefieldApp {
         self.loss_history.clear();
     }
 
-    /// The settings of one sampler pane. In compare mode single-level samplers take
-    /// `levels x steps` steps so both panes end together.
     pub(crate) fn pane_settings(&self, kind: &str) -> Result<SamplerSettings, String> {
-        let s = &self.settings;
-        let kind = SamplerKind::parse(kind)?;
-        let mut p = SamplerSettings::new(kind);
-        p.eps = (s.eps > 0.0).then_some(s.eps);
-        p.sigma_max = Some(s.sampler_sigma_max);
-        p.sigma_min = Some(s.sampler_sigma_min);
-        p.init = (s.init_uniform > 0.0).then_some(InitSpec::Uniform {
-            lo: -s.init_uniform,
-            hi: s.init_uniform,
-        });
-        match kind {
-            k if k.is_single_level() => p.n_steps = Some(s.steps_per_level * s.levels),
-            SamplerKind::AnnealedLangevin => {
-                p.n_steps = Some(s.steps_per_level);
-                p.n_levels = Some(s.levels);
-            }
-            _ => {}
-        }
-        Ok(p)
+        self.settings.sampler_settings(kind)
     }
 
     /// Restarts the sampler panes from fresh particles.

@@ -3,122 +3,18 @@
 //! under it the mode-weight bars against the true weights. Non-finite values are never drawn.
 
 use super::app::{HEAT_N, ScorefieldApp};
-use super::colormap::{cividis, viridis};
 use super::mixture_edit::{self, Grab};
 use super::sampler_worker::{PaneView, SamplerCommand};
-use super::settings::Heatmap;
 use crate::data::Dataset;
 use crate::geom::{Bounds, Point, is_finite};
+use crate::scene::{arrow_segments, heat_rgba};
 use egui::Color32;
 use egui_plot::{Arrows, Bar, BarChart, Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
-/// Log-density range shown on the log scale.
-const LOG_RANGE: f64 = 12.0;
 const PANE_COLOURS: [Color32; 2] = [
     Color32::from_rgb(255, 120, 60),
     Color32::from_rgb(90, 200, 255),
 ];
-
-/// Turns arrow vectors into `(origin, tip)` pairs with the view's length rules; drops non-finite.
-pub fn arrow_segments(
-    nodes: &[Point],
-    vectors: &[Point],
-    cell: f64,
-    scale: f64,
-    normalize: bool,
-) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
-    let norms: Vec<f64> = vectors.iter().map(|v| v.norm()).collect();
-    let max_root = norms
-        .iter()
-        .copied()
-        .filter(|n| n.is_finite())
-        .fold(0.0, f64::max)
-        .sqrt();
-    let (mut origins, mut tips) = (Vec::new(), Vec::new());
-    for ((p, v), n) in nodes.iter().zip(vectors).zip(&norms) {
-        if !is_finite(v) || !n.is_finite() || *n <= 0.0 || max_root <= 0.0 {
-            continue;
-        }
-        let len = if normalize {
-            0.8 * cell
-        } else {
-            0.9 * cell * n.sqrt() / max_root
-        } * scale;
-        let tip = p + v / *n * len;
-        origins.push([p.x, p.y]);
-        tips.push([tip.x, tip.y]);
-    }
-    (origins, tips)
-}
-
-/// Heatmap pixels (RGBA, top row first) for the chosen layer; `None` if it has no data yet.
-pub fn heat_rgba(
-    field: &super::field_worker::FieldResult,
-    kind: Heatmap,
-    log_scale: bool,
-) -> Option<Vec<u8>> {
-    let n = field.heat_n;
-    let finite_max = |v: &[f64]| {
-        v.iter()
-            .copied()
-            .filter(|x| x.is_finite())
-            .fold(f64::NEG_INFINITY, f64::max)
-    };
-    let max_log = finite_max(&field.log_density);
-    let values: Vec<f64> = match kind {
-        Heatmap::None => return None,
-        Heatmap::Density => field
-            .log_density
-            .iter()
-            .map(|v| {
-                if log_scale {
-                    1.0 + (v - max_log) / LOG_RANGE
-                } else {
-                    (v - max_log).exp()
-                }
-            })
-            .collect(),
-        Heatmap::Error | Heatmap::WeightedError => {
-            if field.error.len() != n * n {
-                return None;
-            }
-            let raw: Vec<f64> = field
-                .error
-                .iter()
-                .zip(&field.log_density)
-                .map(|(e, l)| {
-                    if kind == Heatmap::WeightedError {
-                        e * (l - max_log).exp()
-                    } else {
-                        *e
-                    }
-                })
-                .collect();
-            // Scale by the 99th percentile so a few huge tail errors do not wash out the map.
-            let mut sorted: Vec<f64> = raw.iter().copied().filter(|v| v.is_finite()).collect();
-            sorted.sort_by(f64::total_cmp);
-            let top = sorted
-                .get(sorted.len() * 99 / 100)
-                .copied()
-                .unwrap_or(1.0)
-                .max(1e-12);
-            raw.iter().map(|v| v / top).collect()
-        }
-    };
-    let colour = if matches!(kind, Heatmap::Density) {
-        viridis
-    } else {
-        cividis
-    };
-    let mut rgba = Vec::with_capacity(n * n * 4);
-    for row in (0..n).rev() {
-        for col in 0..n {
-            let [r, g, b] = colour(values[row * n + col]);
-            rgba.extend_from_slice(&[r, g, b, 255]);
-        }
-    }
-    Some(rgba)
-}
 
 impl ScorefieldApp {
     /// Rebuilds the heatmap texture when its field result or layer changed.

@@ -1,0 +1,189 @@
+//! `scorefield render`: one view of a session or preset as PNG or SVG, from the same scene the
+//! app draws.
+
+use crate::data::Dataset;
+use crate::metrics::mode_report;
+use crate::nn::ScoreModel;
+use crate::sample::{DataInfo, EmpiricalScore, ExactMixtureScore, Plan, SamplerRun, ScoreSource};
+use crate::scene::layers::{FieldRequest, compute};
+use crate::scene::{PointLayer, Scene, field_scene};
+use crate::session::settings::Heatmap;
+use crate::session::{DataSpec, Session, Settings};
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct RenderArgs {
+    /// A session file to render.
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    pub session: Option<PathBuf>,
+    /// A built-in data set (with the default settings).
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// density, score-true, score-model, error, tweedie, samples or compare.
+    #[arg(long, default_value = "score-true")]
+    pub view: String,
+    /// Noise level shown (default: the session's).
+    #[arg(long)]
+    pub sigma: Option<f64>,
+    /// A trained model for score-model and error (default: the session's).
+    #[arg(long, value_name = "MODEL.json")]
+    pub model: Option<PathBuf>,
+    #[arg(long, default_value_t = 1200)]
+    pub width: u32,
+    #[arg(long, default_value_t = 900)]
+    pub height: u32,
+    /// FILE.png or FILE.svg.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn load(args: &RenderArgs) -> Result<Session, String> {
+    let mut session = match (&args.session, &args.preset) {
+        (Some(path), _) => Session::load(path)?,
+        (None, Some(name)) => {
+            crate::data::preset(name)?;
+            Session {
+                title: name.clone(),
+                data: DataSpec::Preset(name.clone()),
+                settings: Settings {
+                    preset: name.clone(),
+                    ..Settings::default()
+                },
+                model: None,
+            }
+        }
+        (None, None) => return Err("give --session FILE or --preset NAME".into()),
+    };
+    if let Some(path) = &args.model {
+        session.model = Some(ScoreModel::load(path)?);
+    }
+    if let Some(sigma) = args.sigma {
+        if !(sigma.is_finite() && sigma >= 0.0) {
+            return Err(format!("--sigma must be finite and >= 0, got {sigma}"));
+        }
+        session.settings.sigma = sigma;
+    }
+    Ok(session)
+}
+
+/// The scene of one view.
+pub fn view_scene(session: &Session, view: &str) -> Result<Scene, String> {
+    let data = Arc::new(session.dataset()?);
+    let mut s = session.settings.clone();
+    s.show_exact = false;
+    s.show_learned = false;
+    s.show_tweedie = false;
+    s.heatmap = Heatmap::Density;
+    let needs_model = matches!(view, "score-model" | "error");
+    if needs_model && session.model.is_none() {
+        return Err(format!(
+            "--view {view} needs a trained model: give --model MODEL.json or a session with weights"
+        ));
+    }
+    match view {
+        "density" => {}
+        "score-true" => s.show_exact = true,
+        "score-model" => s.show_learned = true,
+        "error" => {
+            s.heatmap = Heatmap::Error;
+            s.show_learned = true;
+        }
+        "tweedie" => s.show_tweedie = true,
+        "samples" | "compare" => {}
+        other => {
+            return Err(format!(
+                "--view '{other}': use density, score-true, score-model, error, tweedie, samples or compare"
+            ));
+        }
+    }
+    let view_box = crate::ui::app::view_of(&data);
+    let field = compute(&FieldRequest {
+        id: 0,
+        data: data.clone(),
+        sigma: s.sigma,
+        vp_abar: None,
+        bounds: view_box,
+        heat_n: 160,
+        arrow_n: s.arrow_n,
+        model: session.model.clone().filter(|_| needs_model).map(Arc::new),
+        guidance: None,
+        cfg: None,
+        fisher_sigmas: Vec::new(),
+    });
+    let label = if session.title.is_empty() {
+        s.preset.clone()
+    } else {
+        session.title.clone()
+    };
+    let mut scene = field_scene(&field, &s, &format!("{label} · {view} · sigma {}", s.sigma));
+    if matches!(view, "samples" | "compare") {
+        let kinds: Vec<&str> = if view == "compare" {
+            vec![&s.sampler_a, &s.sampler_b]
+        } else {
+            vec![&s.sampler_a]
+        };
+        let colours = [[255, 120, 60], [90, 200, 255]];
+        let mut title = scene.title.clone();
+        for (kind, colour) in kinds.into_iter().zip(colours) {
+            let (points, tv) = run_sampler(&data, &s, kind)?;
+            title.push_str(&tv.map_or(String::new(), |tv| format!(" · {kind} TV {tv:.3}")));
+            scene.points.push(PointLayer {
+                name: kind.to_string(),
+                colour,
+                points,
+            });
+        }
+        scene.title = title;
+    }
+    Ok(scene)
+}
+
+/// Runs a sampler pane of the settings with the exact (or empirical) score to the end.
+fn run_sampler(
+    data: &Dataset,
+    s: &Settings,
+    kind: &str,
+) -> Result<(Vec<crate::geom::Point>, Option<f64>), String> {
+    let exact;
+    let empirical;
+    let source: &dyn ScoreSource = match data {
+        Dataset::Mixture(m) => {
+            exact = ExactMixtureScore { mixture: m };
+            &exact
+        }
+        Dataset::Points(e) => {
+            empirical = EmpiricalScore { points: e };
+            &empirical
+        }
+    };
+    let plan = Plan::build(&s.sampler_settings(kind)?, &DataInfo::of(data), source)?;
+    let mut run = SamplerRun::new(plan, s.particles, s.seed);
+    run.run_to_end(source, None);
+    let tv = data
+        .mixture()
+        .map(|m| mode_report(m, run.positions(), run.alive()).tv);
+    let live = run
+        .positions()
+        .iter()
+        .zip(run.alive())
+        .filter(|(_, a)| **a)
+        .map(|(p, _)| *p)
+        .collect();
+    Ok((live, tv))
+}
+
+pub fn run(args: &RenderArgs) -> Result<(), String> {
+    let session = load(args)?;
+    let scene = view_scene(&session, &args.view)?;
+    match args.out.extension().and_then(|e| e.to_str()) {
+        Some("png") => crate::render::write_png(&scene, args.width, args.height, &args.out),
+        Some("svg") => crate::render::write_svg(&scene, args.width, args.height, &args.out),
+        _ => Err(format!(
+            "--out {}: use a .png or .svg file name",
+            args.out.display()
+        )),
+    }
+}

@@ -1,0 +1,173 @@
+//! Draws a [`Scene`] on any plotters backend: heatmap cells, density contours, arrows (one
+//! polyline each: shaft and head), points, legend and colour bar, title and labelled axes.
+
+use crate::scene::{ColourMap, Rgb, Scene};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::Once;
+
+/// The font shipped with the project (Ubuntu Light, Ubuntu Font Licence 1.0).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/Ubuntu-Light.ttf");
+static REGISTER: Once = Once::new();
+
+/// Registers the shipped font as plotters' "sans-serif" (once).
+fn register_font() {
+    REGISTER.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c[0], c[1], c[2])
+}
+
+/// Width in pixels of the colour bar strip.
+const BAR_W: u32 = 70;
+
+/// Draws `scene` on `root`; `max_heat_cells` caps the heatmap resolution per axis (SVG output
+/// keeps its size reasonable by taking every k-th cell).
+pub fn draw<DB: DrawingBackend>(
+    scene: &Scene,
+    root: &DrawingArea<DB, Shift>,
+    max_heat_cells: usize,
+) -> Result<(), String> {
+    register_font();
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing failed: {e}");
+    root.fill(&WHITE).map_err(err)?;
+    let (w, _) = root.dim_in_pixel();
+    let (plot_area, bar_area) = if scene.heat.is_some() && w > 3 * BAR_W {
+        let (a, b) = root.split_horizontally(w - BAR_W);
+        (a, Some(b))
+    } else {
+        (root.clone(), None)
+    };
+    let b = scene.bounds;
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(&scene.title, ("sans-serif", 18))
+        .margin(8)
+        .x_label_area_size(32)
+        .y_label_area_size(40)
+        .build_cartesian_2d(b.x_min..b.x_max, b.y_min..b.y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("x")
+        .y_desc("y")
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(err)?;
+    if let Some(heat) = &scene.heat {
+        let step = heat.n.div_ceil(max_heat_cells.max(1)).max(1);
+        let cell_x = (b.x_max - b.x_min) / (heat.n - 1) as f64;
+        let cell_y = (b.y_max - b.y_min) / (heat.n - 1) as f64;
+        let mut cells = Vec::new();
+        for row in (0..heat.n).step_by(step) {
+            for col in (0..heat.n).step_by(step) {
+                // Rows are top first; cell centres sit on the grid nodes.
+                let (cx, cy) = (b.x_min + col as f64 * cell_x, b.y_max - row as f64 * cell_y);
+                let (hx, hy) = (0.5 * cell_x * step as f64, 0.5 * cell_y * step as f64);
+                let x0 = (cx - hx).max(b.x_min);
+                let x1 = (cx + hx).min(b.x_max);
+                let y0 = (cy - hy).max(b.y_min);
+                let y1 = (cy + hy).min(b.y_max);
+                cells.push(Rectangle::new(
+                    [(x0, y0), (x1, y1)],
+                    rgb(heat.rgb[row * heat.n + col]).filled(),
+                ));
+            }
+        }
+        chart.draw_series(cells).map_err(err)?;
+    }
+    for line in &scene.contours {
+        let pts: Vec<(f64, f64)> = line.iter().map(|p| (p.x, p.y)).collect();
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                pts,
+                WHITE.mix(0.5).stroke_width(1),
+            )))
+            .map_err(err)?;
+    }
+    for layer in &scene.arrows {
+        let colour = rgb(layer.colour);
+        let head = 0.012 * (b.x_max - b.x_min);
+        let series = layer.segments.iter().map(move |(o, t)| {
+            let d = t - o;
+            let len = d.norm().max(1e-12);
+            let (u, n) = (d / len, nalgebra::Vector2::new(-d.y, d.x) / len);
+            let h = head.min(0.5 * len);
+            let left = t - u * h + n * (0.5 * h);
+            let right = t - u * h - n * (0.5 * h);
+            PathElement::new(
+                vec![
+                    (o.x, o.y),
+                    (t.x, t.y),
+                    (left.x, left.y),
+                    (t.x, t.y),
+                    (right.x, right.y),
+                ],
+                colour.stroke_width(1),
+            )
+        });
+        chart
+            .draw_series(series)
+            .map_err(err)?
+            .label(layer.name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], colour.filled()));
+    }
+    for layer in &scene.points {
+        let colour = rgb(layer.colour);
+        chart
+            .draw_series(
+                layer
+                    .points
+                    .iter()
+                    .map(|p| Circle::new((p.x, p.y), 2, colour.filled())),
+            )
+            .map_err(err)?
+            .label(layer.name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], colour.filled()));
+    }
+    if !scene.arrows.is_empty() || !scene.points.is_empty() {
+        chart
+            .configure_series_labels()
+            .background_style(BLACK.mix(0.55))
+            .label_font(("sans-serif", 12).into_font().color(&WHITE))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(err)?;
+    }
+    if let (Some(bar), Some(heat)) = (bar_area, &scene.heat) {
+        colour_bar(&bar, heat.map, &heat.label).map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+/// A vertical colour bar from 0 (bottom) to 1 (top) with its label.
+fn colour_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    map: ColourMap,
+    label: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (_, h) = area.dim_in_pixel();
+    let (top, bottom) = (40i32, h as i32 - 40);
+    let steps: i32 = 64;
+    // Bands partition the bar's pixels exactly: band k spans y(k+1)..y(k).
+    let y = |k: i32| bottom - (bottom - top) * k / steps;
+    for k in 0..steps {
+        let t = k as f64 / (steps - 1) as f64;
+        area.draw(&Rectangle::new(
+            [(10, y(k + 1)), (28, y(k))],
+            rgb(map.at(t)).filled(),
+        ))?;
+    }
+    let style = ("sans-serif", 12).into_font();
+    area.draw(&Text::new("1", (32, top - 6), style.clone()))?;
+    area.draw(&Text::new("0", (32, bottom - 6), style.clone()))?;
+    area.draw(&Text::new(
+        label.to_string(),
+        (4, 8),
+        style.transform(FontTransform::None),
+    ))?;
+    Ok(())
+}

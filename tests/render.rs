@@ -1,0 +1,179 @@
+//! Rendering scenes to PNG and SVG: sizes, every arrow and axis label in the SVG, the PNG's plot
+//! against a stored reference (with a tolerance), and bad requests refused with a clear error.
+
+use scorefield::cli::render_cmd::view_scene;
+use scorefield::render::files::{png_pixels, svg_text};
+use scorefield::session::{DataSpec, Session, Settings};
+use std::path::Path;
+use std::process::Command;
+
+fn preset_session(name: &str) -> Session {
+    Session {
+        title: name.into(),
+        data: DataSpec::Preset(name.into()),
+        settings: Settings {
+            preset: name.into(),
+            ..Settings::default()
+        },
+        model: None,
+    }
+}
+
+/// The density view of ncsn-two-modes at 240x180 against `tests/reference/` (mean absolute
+/// difference per channel below 3 of 255; `UPDATE_REFERENCE=1` rewrites the reference).
+#[test]
+fn png_of_a_seeded_preset_matches_the_reference() {
+    let scene = view_scene(&preset_session("ncsn-two-modes"), "density").expect("scene");
+    let (w, h) = (240u32, 180u32);
+    let pixels = png_pixels(&scene, w, h).expect("pixels");
+    assert_eq!(pixels.len(), (w * h * 3) as usize);
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference/density_ncsn-two-modes_240x180.png");
+    if std::env::var("UPDATE_REFERENCE").is_ok() {
+        image::RgbImage::from_raw(w, h, pixels.clone())
+            .expect("image")
+            .save(&reference)
+            .expect("save reference");
+    }
+    let stored = image::open(&reference)
+        .expect("the stored reference")
+        .to_rgb8();
+    assert_eq!(stored.dimensions(), (w, h));
+    let diff: f64 = stored
+        .as_raw()
+        .iter()
+        .zip(&pixels)
+        .map(|(a, b)| (*a as f64 - *b as f64).abs())
+        .sum::<f64>()
+        / pixels.len() as f64;
+    assert!(diff < 3.0, "mean absolute difference {diff}");
+    // The plot shows the density: the majority mode's centre is bright (viridis yellow-green),
+    // the space between the modes dark.
+    let img = image::RgbImage::from_raw(w, h, pixels).expect("image");
+    let colour_at = |x: f64, y: f64| {
+        let b = scene.bounds;
+        // The plot area is roughly the middle of the figure; find the pixel by scanning the
+        // heatmap's extent: margins are 8 + 40 px left, 8 + 32 px bottom, 70 px colour bar.
+        let (left, right, top, bottom) = (48.0, (w - 70 - 8) as f64, 30.0, (h - 40) as f64);
+        let px = left + (x - b.x_min) / (b.x_max - b.x_min) * (right - left);
+        let py = bottom - (y - b.y_min) / (b.y_max - b.y_min) * (bottom - top);
+        img.get_pixel(px as u32, py as u32).0
+    };
+    let mode = colour_at(-5.0, -5.0);
+    let gap = colour_at(5.0, -5.0);
+    assert!(mode[1] > 150, "mode pixel {mode:?}");
+    assert!(gap[1] < 60, "gap pixel {gap:?}");
+}
+
+#[test]
+fn svg_has_every_arrow_and_the_axis_labels() {
+    let scene = view_scene(&preset_session("ring8"), "score-true").expect("scene");
+    let arrows = &scene.arrows[0];
+    assert!(
+        arrows.segments.len() > 400,
+        "{} arrows",
+        arrows.segments.len()
+    );
+    let svg = svg_text(&scene, 800, 600).expect("svg");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("width=\"800\"") && svg.contains("height=\"600\"")
+    );
+    let stroke = format!(
+        "stroke=\"#{:02X}{:02X}{:02X}\"",
+        arrows.colour[0], arrows.colour[1], arrows.colour[2]
+    );
+    let drawn = svg
+        .split("<polyline")
+        .skip(1)
+        .filter(|p| p.split('>').next().is_some_and(|tag| tag.contains(&stroke)))
+        .count();
+    // White is also the contours' colour: count them in.
+    assert_eq!(drawn, arrows.segments.len() + scene.contours.len());
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            t.split_once('>')
+                .map(|(_, rest)| rest.split("</text>").next().unwrap_or("").trim())
+        })
+        .collect();
+    for label in ["x", "y", "exact score", "log q"] {
+        assert!(texts.contains(&label), "missing {label:?} in {texts:?}");
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("ring8")),
+        "no title in {texts:?}"
+    );
+}
+
+#[test]
+fn render_from_the_cli_and_its_errors() {
+    let dir = std::env::temp_dir().join(format!("scorefield-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let bin = env!("CARGO_BIN_EXE_scorefield");
+    let png = dir.join("f.png");
+    let ok = Command::new(bin)
+        .args([
+            "render",
+            "--preset",
+            "two-moons",
+            "--view",
+            "samples",
+            "--width",
+            "320",
+            "--height",
+            "240",
+            "--out",
+        ])
+        .arg(&png)
+        .output()
+        .expect("runs");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(
+        image::open(&png).expect("png").to_rgb8().dimensions(),
+        (320, 240)
+    );
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--preset", "ring8", "--view", "score-model"],
+            "needs a trained model",
+        ),
+        (&["--preset", "ring8", "--view", "heat"], "--view 'heat'"),
+        (
+            &["--preset", "ring8", "--width", "10"],
+            "--width and --height",
+        ),
+        (
+            &["--session", "/no/such/session.json"],
+            "/no/such/session.json: cannot read",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = Command::new(bin)
+            .arg("render")
+            .args(args)
+            .arg("--out")
+            .arg(dir.join("x.png"))
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(expected),
+            "{args:?}: {err}"
+        );
+    }
+    let out = Command::new(bin)
+        .args(["render", "--preset", "ring8", "--out"])
+        .arg(dir.join("x.jpg"))
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".png or .svg"));
+    assert!(
+        !dir.join("x.png").exists() && !dir.join("x.jpg").exists(),
+        "a failed render wrote a file"
+    );
+}
