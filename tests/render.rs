@@ -177,3 +177,76 @@ fn render_from_the_cli_and_its_errors() {
         "a failed render wrote a file"
     );
 }
+
+#[test]
+fn animate_writes_a_gif_with_the_expected_frames() {
+    use image::AnimationDecoder;
+    let dir = std::env::temp_dir().join(format!("scorefield-gif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let bin = env!("CARGO_BIN_EXE_scorefield");
+    let gif = dir.join("a.gif");
+    // 1000 steps at 20 intervals: frames at steps 0, 50, ..., 1000 = 21 frames.
+    let out = Command::new(bin)
+        .args([
+            "animate",
+            "--preset",
+            "ncsn-two-modes",
+            "--sampler",
+            "annealed-langevin",
+        ])
+        .args([
+            "--frames", "21", "--width", "160", "--height", "120", "--out",
+        ])
+        .arg(&gif)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = std::io::BufReader::new(std::fs::File::open(&gif).expect("gif"));
+    let frames = image::codecs::gif::GifDecoder::new(file)
+        .expect("decoder")
+        .into_frames()
+        .count();
+    assert_eq!(frames, 21);
+    let sweep = dir.join("s.gif");
+    let out = Command::new(bin)
+        .args([
+            "animate",
+            "--preset",
+            "ring8",
+            "--sampler",
+            "sigma-sweep",
+            "--frames",
+            "5",
+            "--width",
+            "160",
+            "--height",
+            "120",
+            "--out",
+        ])
+        .arg(&sweep)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = std::io::BufReader::new(std::fs::File::open(&sweep).expect("gif"));
+    assert_eq!(
+        image::codecs::gif::GifDecoder::new(file)
+            .expect("decoder")
+            .into_frames()
+            .count(),
+        5
+    );
+    let bad = Command::new(bin)
+        .args(["animate", "--preset", "ring8", "--out"])
+        .arg(dir.join("a.png"))
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("use a .gif"));
+}

@@ -42,6 +42,8 @@ pub enum Command {
     Sample(sample_cmd::SampleArgs),
     /// Renders one view of a session or preset as PNG or SVG.
     Render(render_cmd::RenderArgs),
+    /// Animates a sampler run (or the sigma sweep of the field) as a GIF.
+    Animate(render_cmd::AnimateArgs),
     /// Trains the score network; prints JSON lines and saves the model.
     Train(train_cmd::TrainArgs),
     /// Benchmarks; prints one JSON object per configuration.
@@ -64,6 +66,7 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::Sample(args) => sample_cmd::run(&args),
         Command::Train(args) => train_cmd::run(&args),
         Command::Render(args) => render_cmd::run(&args),
+        Command::Animate(args) => render_cmd::animate(&args),
         Command::Bench { which } => bench::run(&which),
     }
 }

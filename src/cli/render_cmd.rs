@@ -187,3 +187,131 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
         )),
     }
 }
+
+/// `scorefield animate`: a sampler run (or the sigma sweep of the field) as an animated GIF.
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct AnimateArgs {
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    pub session: Option<PathBuf>,
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// The sampler to animate (default: the session's sampler A); `sigma-sweep` animates the
+    /// field from sigma_max down to sigma_min instead.
+    #[arg(long)]
+    pub sampler: Option<String>,
+    /// Frames in the animation.
+    #[arg(long, default_value_t = 40)]
+    pub frames: usize,
+    #[arg(long, default_value_t = 10)]
+    pub fps: u32,
+    #[arg(long, default_value_t = 640)]
+    pub width: u32,
+    #[arg(long, default_value_t = 480)]
+    pub height: u32,
+    /// FILE.gif
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn animate(args: &AnimateArgs) -> Result<(), String> {
+    if args.out.extension().and_then(|e| e.to_str()) != Some("gif") {
+        return Err(format!(
+            "--out {}: use a .gif file name",
+            args.out.display()
+        ));
+    }
+    if !(1..=500).contains(&args.frames) {
+        return Err(format!("--frames must be in 1..=500, got {}", args.frames));
+    }
+    let session = load(&RenderArgs {
+        session: args.session.clone(),
+        preset: args.preset.clone(),
+        view: "density".into(),
+        sigma: None,
+        model: None,
+        width: args.width,
+        height: args.height,
+        out: args.out.clone(),
+    })?;
+    let frames = match args.sampler.as_deref() {
+        Some("sigma-sweep") => sigma_sweep(&session, args.frames)?,
+        other => sampler_frames(
+            &session,
+            other.unwrap_or(&session.settings.sampler_a),
+            args.frames,
+        )?,
+    };
+    crate::render::animation::write_gif(&frames, args.width, args.height, args.fps, &args.out)
+}
+
+/// The field at `frames` levels from sigma_max down to sigma_min.
+fn sigma_sweep(session: &Session, frames: usize) -> Result<Vec<Scene>, String> {
+    let s = &session.settings;
+    let levels = crate::dist::SigmaSchedule::geometric(
+        s.sampler_sigma_max,
+        s.sampler_sigma_min.min(s.sampler_sigma_max),
+        frames.max(1),
+    )?;
+    levels
+        .sigmas()
+        .iter()
+        .map(|&sigma| {
+            let mut one = session.clone();
+            one.settings.sigma = sigma;
+            view_scene(&one, "score-true")
+        })
+        .collect()
+}
+
+/// Particles every few steps of a sampler run over the density at the step's level.
+fn sampler_frames(session: &Session, kind: &str, frames: usize) -> Result<Vec<Scene>, String> {
+    let data = session.dataset()?;
+    let s = &session.settings;
+    let exact;
+    let empirical;
+    let source: &dyn ScoreSource = match &data {
+        Dataset::Mixture(m) => {
+            exact = ExactMixtureScore { mixture: m };
+            &exact
+        }
+        Dataset::Points(e) => {
+            empirical = EmpiricalScore { points: e };
+            &empirical
+        }
+    };
+    let plan = Plan::build(&s.sampler_settings(kind)?, &DataInfo::of(&data), source)?;
+    let stride = plan.ops.len().div_ceil(frames.max(2) - 1).max(1);
+    let mut run = SamplerRun::new(plan, s.particles, s.seed);
+    let trajectories = run.run_to_end(source, Some(stride));
+    let background = {
+        let mut quiet = session.clone();
+        quiet.settings.show_exact = false;
+        view_scene(&quiet, "density")?
+    };
+    let plan = run.plan();
+    Ok(trajectories
+        .frames
+        .iter()
+        .map(|(step, xs, alive)| {
+            let sigma = plan
+                .ops
+                .get((*step).min(plan.ops.len().saturating_sub(1)))
+                .map_or(0.0, |o| o.level().equivalent_sigma());
+            let mut scene = background.clone();
+            scene.title = format!("{kind} · step {step}/{} · sigma {sigma:.3}", plan.ops.len());
+            let points = xs
+                .iter()
+                .zip(alive)
+                .filter(|(_, a)| **a)
+                .map(|(p, _)| *p)
+                .collect();
+            scene.points = vec![PointLayer {
+                name: kind.to_string(),
+                colour: [255, 120, 60],
+                points,
+            }];
+            scene
+        })
+        .collect())
+}
