@@ -180,6 +180,9 @@ fn compare_mode_shows_annealing_recovering_the_weights() {
     };
     let mut h = harness(settings);
     wait_until(&mut h, "two panes", |a| a.sampler_view().panes.len() == 2);
+    // The control panel scrolls; bring the button into view first, as a user would.
+    h.get_by_label("Play samplers").scroll_to_me();
+    h.run_steps(5);
     h.get_by_label("Play samplers").click();
     h.step();
     wait_until(&mut h, "both samplers to finish", |a| {
@@ -258,4 +261,67 @@ fn the_brush_paints_points_on_sample_only_data() {
             .iter()
             .all(|p| (p.y - 3.0).abs() < 0.6 && p.x > -2.6 && p.x < 2.6)
     );
+}
+
+#[test]
+fn exports_from_the_app_write_files_and_refuse_a_second_export_of_the_same_file() {
+    let dir = std::env::temp_dir().join(format!("scorefield-app-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let stem = dir.join("slide").display().to_string();
+    let mut h = harness(Settings::default());
+    wait_until(&mut h, "the panes", |a| {
+        a.sampler_view().panes.len() == 2 && a.field_result().is_some()
+    });
+    h.state_mut()
+        .export(scorefield::ui::export::ExportKind::Svg, &stem);
+    // The same files again while the first export may still run: refused or done, never both
+    // writing at once.
+    h.state_mut()
+        .export(scorefield::ui::export::ExportKind::Svg, &stem);
+    h.state_mut()
+        .export(scorefield::ui::export::ExportKind::SamplesCsv, &stem);
+    wait_until(&mut h, "the exports", |a| {
+        a.exports_in_flight().is_empty()
+            && a.notices()
+                .iter()
+                .filter(|n| n.starts_with("saved "))
+                .count()
+                >= 4
+    });
+    for suffix in ["-A.svg", "-B.svg", "-A.csv", "-B.csv"] {
+        let path = format!("{stem}{suffix}");
+        assert!(
+            std::path::Path::new(&path).exists(),
+            "missing {path}; errors {:?}",
+            h.state().errors()
+        );
+    }
+    let csv = std::fs::read_to_string(format!("{stem}-A.csv")).expect("csv");
+    assert!(csv.starts_with("x,y,diverged\n"));
+    assert_eq!(csv.lines().count(), 1 + 1280);
+    let svg = std::fs::read_to_string(format!("{stem}-B.svg")).expect("svg");
+    assert!(svg.contains("annealed-langevin"));
+    // A refusal, if it happened, names the file.
+    for e in h.state().errors() {
+        assert!(e.contains("is still being exported"), "{e}");
+    }
+    // Refusal is deterministic when the first export is certainly still running.
+    let exporter = scorefield::ui::export::Exporter::default();
+    let gate = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let g = gate.clone();
+    let path = dir.join("held.txt");
+    exporter
+        .spawn(path.clone(), move || {
+            g.wait();
+            Ok(())
+        })
+        .expect("first export starts");
+    let err = exporter
+        .spawn(path.clone(), || Ok(()))
+        .expect_err("second export of the same file");
+    assert!(
+        err.contains("held.txt") && err.contains("still being exported"),
+        "{err}"
+    );
+    gate.wait();
 }

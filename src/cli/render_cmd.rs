@@ -234,15 +234,36 @@ pub fn animate(args: &AnimateArgs) -> Result<(), String> {
         height: args.height,
         out: args.out.clone(),
     })?;
-    let frames = match args.sampler.as_deref() {
-        Some("sigma-sweep") => sigma_sweep(&session, args.frames)?,
+    animate_session(
+        &session,
+        args.sampler.as_deref(),
+        args.frames,
+        args.fps,
+        args.width,
+        args.height,
+        &args.out,
+    )
+}
+
+/// Writes the animation of a session: a sampler run (default: sampler A) or `sigma-sweep`.
+pub fn animate_session(
+    session: &Session,
+    sampler: Option<&str>,
+    frames: usize,
+    fps: u32,
+    width: u32,
+    height: u32,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    let scenes = match sampler {
+        Some("sigma-sweep") => sigma_sweep(session, frames)?,
         other => sampler_frames(
-            &session,
+            session,
             other.unwrap_or(&session.settings.sampler_a),
-            args.frames,
+            frames,
         )?,
     };
-    crate::render::animation::write_gif(&frames, args.width, args.height, args.fps, &args.out)
+    crate::render::animation::write_gif(&scenes, width, height, fps, out)
 }
 
 /// The field at `frames` levels from sigma_max down to sigma_min.

@@ -78,6 +78,8 @@ pub struct ScorefieldApp {
     pub(crate) save_weights: bool,
     pub recent: Vec<String>,
     pub(crate) lecture: Option<usize>,
+    pub(crate) exporter: super::export::Exporter,
+    pub(crate) export_stem: String,
     ctx: Arc<OnceLock<egui::Context>>,
     screenshot: Option<ScreenshotRequest>,
     applied_theme: Option<(bool, bool)>,
@@ -143,6 +145,8 @@ impl ScorefieldApp {
             save_weights: true,
             recent: Vec::new(),
             lecture: None,
+            exporter: super::export::Exporter::default(),
+            export_stem: String::new(),
             ctx,
             screenshot: screenshot.map(|path| ScreenshotRequest {
                 path,
@@ -198,6 +202,15 @@ impl ScorefieldApp {
 
     pub fn errors(&self) -> &[String] {
         &self.errors
+    }
+
+    /// Files being exported now.
+    pub fn exports_in_flight(&self) -> Vec<PathBuf> {
+        self.exporter.in_flight()
+    }
+
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     pub fn errors_mut(&mut self) -> &mut Vec<String> {
@@ -631,6 +644,10 @@ impl ScorefieldApp {
         if pressed(egui::Key::Delete) {
             self.delete_selected();
         }
+        if ctx.input(|i| i.modifiers.command && i.key_pressed(egui::Key::E)) {
+            let stem = self.export_stem.clone();
+            self.export(super::export::ExportKind::Png, &stem);
+        }
         if pressed(egui::Key::PageDown) {
             self.step_lecture(1);
         }
@@ -691,6 +708,7 @@ impl ScorefieldApp {
         let _ = self.ctx.set(ctx.clone());
         self.theme(&ctx);
         self.poll_workers();
+        self.poll_exports();
         self.keyboard(&ctx);
         if !self.settings.presenter {
             egui::Panel::left("controls")

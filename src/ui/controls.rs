@@ -32,6 +32,9 @@ impl ScorefieldApp {
         egui::CollapsingHeader::new("Session and lectures")
             .default_open(false)
             .show(ui, |ui| self.session_ui(ui));
+        egui::CollapsingHeader::new("Export")
+            .default_open(false)
+            .show(ui, |ui| self.export_ui(ui));
         egui::CollapsingHeader::new("Data")
             .default_open(true)
             .show(ui, |ui| self.data_ui(ui));

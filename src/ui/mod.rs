@@ -5,6 +5,7 @@ pub mod app;
 pub mod bench_frame;
 pub mod colormap;
 pub mod controls;
+pub mod export;
 pub mod field_worker;
 pub mod metrics_view;
 pub mod mixture_edit;
