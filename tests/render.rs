@@ -250,3 +250,38 @@ fn animate_writes_a_gif_with_the_expected_frames() {
         .expect("runs");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("use a .gif"));
 }
+
+#[test]
+fn compare_renders_two_panes_and_png_scale_is_checked() {
+    let session = preset_session("ncsn-two-modes");
+    let scenes = scorefield::cli::render_cmd::view_scenes(&session, "compare").expect("scenes");
+    assert_eq!(scenes.len(), 2);
+    assert!(
+        scenes[0].title.starts_with("langevin · TV"),
+        "{}",
+        scenes[0].title
+    );
+    assert!(
+        scenes[1].title.starts_with("annealed-langevin · TV"),
+        "{}",
+        scenes[1].title
+    );
+    let svg = scorefield::render::files::svg_text_panes(&scenes, 1200, 500).expect("svg");
+    assert_eq!(
+        svg.matches(">log q<").count() + svg.matches(">\nlog q\n<").count(),
+        2,
+        "one colour bar per pane"
+    );
+    let dir = std::env::temp_dir().join(format!("scorefield-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let hi = dir.join("hi.png");
+    scorefield::render::files::write_png_panes(&scenes, 800, 400, 2.0, &hi).expect("scaled png");
+    assert_eq!(
+        image::open(&hi).expect("png").to_rgb8().dimensions(),
+        (800, 400)
+    );
+    let err =
+        scorefield::render::files::write_png_panes(&scenes, 800, 400, 50.0, &dir.join("x.png"))
+            .expect_err("scale");
+    assert!(err.contains("--scale"), "{err}");
+}

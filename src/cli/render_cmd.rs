@@ -35,6 +35,9 @@ pub struct RenderArgs {
     pub width: u32,
     #[arg(long, default_value_t = 900)]
     pub height: u32,
+    /// Scale of text and marks in PNG output (2 for a high-DPI slide at twice the pixels).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
     /// FILE.png or FILE.svg.
     #[arg(long)]
     pub out: PathBuf,
@@ -119,26 +122,53 @@ pub fn view_scene(session: &Session, view: &str) -> Result<Scene, String> {
         session.title.clone()
     };
     let mut scene = field_scene(&field, &s, &format!("{label} · {view} · sigma {}", s.sigma));
-    if matches!(view, "samples" | "compare") {
-        let kinds: Vec<&str> = if view == "compare" {
-            vec![&s.sampler_a, &s.sampler_b]
-        } else {
-            vec![&s.sampler_a]
-        };
-        let colours = [[255, 120, 60], [90, 200, 255]];
-        let mut title = scene.title.clone();
-        for (kind, colour) in kinds.into_iter().zip(colours) {
-            let (points, tv) = run_sampler(&data, &s, kind)?;
-            title.push_str(&tv.map_or(String::new(), |tv| format!(" · {kind} TV {tv:.3}")));
-            scene.points.push(PointLayer {
-                name: kind.to_string(),
-                colour,
-                points,
-            });
-        }
-        scene.title = title;
+    if view == "samples" {
+        let kind = s.sampler_a.clone();
+        add_samples(&mut scene, &data, &s, &kind, [255, 120, 60])?;
     }
     Ok(scene)
+}
+
+/// The scenes of a view: two panes (samplers A and B from the same particles and noise) for
+/// `compare`, one otherwise.
+pub fn view_scenes(session: &Session, view: &str) -> Result<Vec<Scene>, String> {
+    if view != "compare" {
+        return Ok(vec![view_scene(session, view)?]);
+    }
+    let data = session.dataset()?;
+    let s = &session.settings;
+    let base = view_scene(session, "density")?;
+    let mut panes = Vec::new();
+    for (kind, colour) in [
+        (&s.sampler_a, [255, 120, 60]),
+        (&s.sampler_b, [90, 200, 255]),
+    ] {
+        let mut scene = base.clone();
+        add_samples(&mut scene, &data, s, kind, colour)?;
+        panes.push(scene);
+    }
+    Ok(panes)
+}
+
+/// Runs a sampler and adds its final particles (and its TV, for mixtures) to the scene.
+fn add_samples(
+    scene: &mut Scene,
+    data: &Dataset,
+    s: &Settings,
+    kind: &str,
+    colour: [u8; 3],
+) -> Result<(), String> {
+    let (points, tv) = run_sampler(data, s, kind)?;
+    scene.title = format!(
+        "{kind}{}",
+        tv.map_or(String::new(), |tv| format!(" · TV {tv:.3}"))
+    );
+    scene.points.push(PointLayer {
+        name: kind.to_string(),
+        colour,
+        points,
+    });
+    Ok(())
 }
 
 /// Runs a sampler pane of the settings with the exact (or empirical) score to the end.
@@ -177,10 +207,18 @@ fn run_sampler(
 
 pub fn run(args: &RenderArgs) -> Result<(), String> {
     let session = load(args)?;
-    let scene = view_scene(&session, &args.view)?;
+    let scenes = view_scenes(&session, &args.view)?;
     match args.out.extension().and_then(|e| e.to_str()) {
-        Some("png") => crate::render::write_png(&scene, args.width, args.height, &args.out),
-        Some("svg") => crate::render::write_svg(&scene, args.width, args.height, &args.out),
+        Some("png") => crate::render::files::write_png_panes(
+            &scenes,
+            args.width,
+            args.height,
+            args.scale,
+            &args.out,
+        ),
+        Some("svg") => {
+            crate::render::files::write_svg_panes(&scenes, args.width, args.height, &args.out)
+        }
         _ => Err(format!(
             "--out {}: use a .png or .svg file name",
             args.out.display()
@@ -232,6 +270,7 @@ pub fn animate(args: &AnimateArgs) -> Result<(), String> {
         model: None,
         width: args.width,
         height: args.height,
+        scale: 1.0,
         out: args.out.clone(),
     })?;
     animate_session(

@@ -26,27 +26,31 @@ const BAR_W: u32 = 70;
 
 /// Draws `scene` on `root`; `max_heat_cells` caps the heatmap resolution per axis (SVG output
 /// keeps its size reasonable by taking every k-th cell).
+/// `scale` multiplies text sizes, margins and marks (2 for a high-DPI slide at twice the pixels).
 pub fn draw<DB: DrawingBackend>(
     scene: &Scene,
     root: &DrawingArea<DB, Shift>,
     max_heat_cells: usize,
+    scale: f64,
 ) -> Result<(), String> {
+    let px = |v: f64| (v * scale).round().max(1.0) as u32;
     register_font();
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing failed: {e}");
     root.fill(&WHITE).map_err(err)?;
     let (w, _) = root.dim_in_pixel();
-    let (plot_area, bar_area) = if scene.heat.is_some() && w > 3 * BAR_W {
-        let (a, b) = root.split_horizontally(w - BAR_W);
+    let bar_w = px(BAR_W as f64);
+    let (plot_area, bar_area) = if scene.heat.is_some() && w > 3 * bar_w {
+        let (a, b) = root.split_horizontally(w - bar_w);
         (a, Some(b))
     } else {
         (root.clone(), None)
     };
     let b = scene.bounds;
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(&scene.title, ("sans-serif", 18))
-        .margin(8)
-        .x_label_area_size(32)
-        .y_label_area_size(40)
+        .caption(&scene.title, ("sans-serif", px(18.0)))
+        .margin(px(8.0))
+        .x_label_area_size(px(32.0))
+        .y_label_area_size(px(40.0))
         .build_cartesian_2d(b.x_min..b.x_max, b.y_min..b.y_max)
         .map_err(err)?;
     chart
@@ -54,7 +58,7 @@ pub fn draw<DB: DrawingBackend>(
         .disable_mesh()
         .x_desc("x")
         .y_desc("y")
-        .label_style(("sans-serif", 12))
+        .label_style(("sans-serif", px(12.0)))
         .draw()
         .map_err(err)?;
     if let Some(heat) = &scene.heat {
@@ -84,7 +88,7 @@ pub fn draw<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::once(PathElement::new(
                 pts,
-                WHITE.mix(0.5).stroke_width(1),
+                WHITE.mix(0.5).stroke_width(px(1.0)),
             )))
             .map_err(err)?;
     }
@@ -106,7 +110,7 @@ pub fn draw<DB: DrawingBackend>(
                     (t.x, t.y),
                     (right.x, right.y),
                 ],
-                colour.stroke_width(1),
+                colour.stroke_width(px(1.0)),
             )
         });
         chart
@@ -122,7 +126,7 @@ pub fn draw<DB: DrawingBackend>(
                 layer
                     .points
                     .iter()
-                    .map(|p| Circle::new((p.x, p.y), 2, colour.filled())),
+                    .map(|p| Circle::new((p.x, p.y), px(2.0), colour.filled())),
             )
             .map_err(err)?
             .label(layer.name.clone())
@@ -132,13 +136,13 @@ pub fn draw<DB: DrawingBackend>(
         chart
             .configure_series_labels()
             .background_style(BLACK.mix(0.55))
-            .label_font(("sans-serif", 12).into_font().color(&WHITE))
+            .label_font(("sans-serif", px(12.0)).into_font().color(&WHITE))
             .position(SeriesLabelPosition::UpperLeft)
             .draw()
             .map_err(err)?;
     }
     if let (Some(bar), Some(heat)) = (bar_area, &scene.heat) {
-        colour_bar(&bar, heat.map, &heat.label).map_err(err)?;
+        colour_bar(&bar, heat.map, &heat.label, scale).map_err(err)?;
     }
     root.present().map_err(err)
 }
@@ -148,25 +152,27 @@ fn colour_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     map: ColourMap,
     label: &str,
+    scale: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (_, h) = area.dim_in_pixel();
-    let (top, bottom) = (40i32, h as i32 - 40);
+    let k = |v: f64| (v * scale).round() as i32;
+    let (top, bottom) = (k(40.0), h as i32 - k(40.0));
     let steps: i32 = 64;
     // Bands partition the bar's pixels exactly: band k spans y(k+1)..y(k).
     let y = |k: i32| bottom - (bottom - top) * k / steps;
-    for k in 0..steps {
-        let t = k as f64 / (steps - 1) as f64;
+    for band in 0..steps {
+        let t = band as f64 / (steps - 1) as f64;
         area.draw(&Rectangle::new(
-            [(10, y(k + 1)), (28, y(k))],
+            [(k(10.0), y(band + 1)), (k(28.0), y(band))],
             rgb(map.at(t)).filled(),
         ))?;
     }
-    let style = ("sans-serif", 12).into_font();
-    area.draw(&Text::new("1", (32, top - 6), style.clone()))?;
-    area.draw(&Text::new("0", (32, bottom - 6), style.clone()))?;
+    let style = ("sans-serif", (12.0 * scale).round() as u32).into_font();
+    area.draw(&Text::new("1", (k(32.0), top - k(6.0)), style.clone()))?;
+    area.draw(&Text::new("0", (k(32.0), bottom - k(6.0)), style.clone()))?;
     area.draw(&Text::new(
         label.to_string(),
-        (4, 8),
+        (k(4.0), k(8.0)),
         style.transform(FontTransform::None),
     ))?;
     Ok(())
