@@ -231,3 +231,51 @@ fn page_down_and_up_step_through_the_lectures() {
         "PageUp wraps to the last lecture"
     );
 }
+
+#[test]
+fn an_opened_playlist_steps_with_page_down() {
+    let dir = scratch("playlist");
+    let first = Session {
+        title: "first".into(),
+        data: DataSpec::Preset("grid25".into()),
+        settings: Settings {
+            preset: "grid25".into(),
+            sigma: 0.4,
+            ..Settings::default()
+        },
+        model: None,
+    };
+    first.save(&dir.join("first.json")).expect("save");
+    let list = dir.join("talk.json");
+    std::fs::write(&list, r#"{"format":"scorefield-playlist","version":1,"sessions":["first.json","lecture:manifold"]}"#).expect("write");
+    let mut h = app_harness();
+    h.state_mut().open_playlist(&list.display().to_string());
+    h.step();
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+    assert_eq!(h.state().settings.preset, "grid25");
+    h.key_press(egui::Key::PageDown);
+    h.step();
+    assert_eq!(
+        h.state().settings.preset,
+        "circle",
+        "the second entry is the manifold lecture"
+    );
+    h.key_press(egui::Key::PageDown);
+    h.step();
+    assert_eq!(
+        h.state().settings.preset,
+        "grid25",
+        "the playlist wraps around"
+    );
+    // A bad playlist is refused and the talk goes on.
+    std::fs::write(&list, "{not json").expect("write");
+    h.state_mut().open_playlist(&list.display().to_string());
+    h.step();
+    assert!(
+        h.state()
+            .errors()
+            .last()
+            .is_some_and(|e| e.contains("talk.json: line 1"))
+    );
+    assert_eq!(h.state().settings.preset, "grid25");
+}

@@ -3,6 +3,7 @@
 
 pub mod file;
 pub mod lectures;
+pub mod playlist;
 pub mod settings;
 
 pub use file::{DataSpec, Session};

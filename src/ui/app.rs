@@ -78,6 +78,9 @@ pub struct ScorefieldApp {
     pub(crate) save_weights: bool,
     pub recent: Vec<String>,
     pub(crate) lecture: Option<usize>,
+    /// An opened playlist and the position in it (PageUp / PageDown step it when present).
+    pub(crate) playlist: Option<(Vec<crate::session::playlist::Entry>, usize)>,
+    pub(crate) playlist_path: String,
     pub(crate) exporter: super::export::Exporter,
     pub(crate) export_stem: String,
     ctx: Arc<OnceLock<egui::Context>>,
@@ -145,6 +148,8 @@ impl ScorefieldApp {
             save_weights: true,
             recent: Vec::new(),
             lecture: None,
+            playlist: None,
+            playlist_path: String::new(),
             exporter: super::export::Exporter::default(),
             export_stem: String::new(),
             ctx,
@@ -589,8 +594,40 @@ impl ScorefieldApp {
         self.recent.truncate(8);
     }
 
-    /// Steps the lecture playlist by `delta` (PageDown +1, PageUp -1).
+    /// Opens a playlist file and shows its first session.
+    pub fn open_playlist(&mut self, path: &str) {
+        match crate::session::playlist::load_playlist(std::path::Path::new(path)) {
+            Ok(entries) => {
+                self.playlist = Some((entries, 0));
+                self.step_lecture(0);
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// Steps the open playlist, or the built-in lectures, by `delta` (PageDown +1, PageUp -1).
     pub fn step_lecture(&mut self, delta: i64) {
+        if let Some((entries, at)) = &self.playlist {
+            let n = entries.len() as i64;
+            let next = (*at as i64 + delta).rem_euclid(n) as usize;
+            let entry = entries[next].clone();
+            match entry.session().and_then(|s| self.apply_session(s)) {
+                Ok(()) => {
+                    self.lecture = None;
+                    if let Some((_, at)) = &mut self.playlist {
+                        *at = next;
+                    }
+                    self.notices
+                        .push(format!("playlist {}/{}: {}", next + 1, n, entry.label()));
+                }
+                Err(e) => self.errors.push(e),
+            }
+            return;
+        }
+        self.step_builtin_lecture(delta);
+    }
+
+    fn step_builtin_lecture(&mut self, delta: i64) {
         use crate::session::lectures::LECTURES;
         let n = LECTURES.len() as i64;
         let next = match self.lecture {

@@ -83,6 +83,20 @@ impl ScorefieldApp {
             self.session_path = p.clone();
             self.open_session(&p);
         }
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::TextEdit::singleline(&mut self.playlist_path)
+                    .desired_width(150.0)
+                    .hint_text("talk.playlist.json"),
+            );
+            let path = self.playlist_path.clone();
+            if ui.button("Open playlist").clicked() && !path.is_empty() {
+                self.open_playlist(&path);
+            }
+            if self.playlist.is_some() && ui.button("Close playlist").clicked() {
+                self.playlist = None;
+            }
+        });
         ui.separator();
         ui.label("lecture (PageUp / PageDown)");
         let mut chosen = None;
