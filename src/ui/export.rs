@@ -80,6 +80,10 @@ pub enum ExportKind {
     Png,
     Svg,
     SamplesCsv,
+    /// The reference field on the heat grid: `x,y,log_density,score_x,score_y` (as `scorefield field`).
+    FieldCsv,
+    /// The trained model's file (the `train --out` format).
+    Model,
     Gif,
 }
 
@@ -179,6 +183,32 @@ impl ScorefieldApp {
                     }));
                 }
             }
+            ExportKind::FieldCsv => {
+                let Some(field) = self.field.clone() else {
+                    self.errors
+                        .push("nothing to export yet: the field is still being computed".into());
+                    return;
+                };
+                let data = self.data.clone();
+                let path = PathBuf::from(format!("{stem}-field.csv"));
+                let target = path.clone();
+                started.push(
+                    self.exporter
+                        .spawn(path, move || write_field_csv(&field, &data, &target)),
+                );
+            }
+            ExportKind::Model => match &self.snapshot {
+                Some(s) => {
+                    let model = s.model.clone();
+                    let path = PathBuf::from(format!("{stem}-model.json"));
+                    let target = path.clone();
+                    started.push(self.exporter.spawn(path, move || model.save(&target)));
+                }
+                None => {
+                    self.errors.push("no trained model to export yet".into());
+                    return;
+                }
+            },
             ExportKind::Gif => {
                 let session = self.current_session(false);
                 let path = PathBuf::from(format!("{stem}.gif"));
@@ -243,4 +273,28 @@ impl ScorefieldApp {
             ui.label(format!("exporting {} ...", p.display()));
         }
     }
+}
+
+/// The reference field on the view's heat grid as CSV, the `scorefield field` columns.
+fn write_field_csv(
+    field: &crate::scene::FieldResult,
+    data: &crate::data::Dataset,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    let Some(bounds) = field.bounds else {
+        return Err("the field has no view box".into());
+    };
+    let nodes = crate::field::FieldGrid::nodes(field.heat_n, &bounds);
+    let floor = if data.mixture().is_some() { 0.0 } else { 1e-3 };
+    let level = crate::dist::NoiseLevel::Ve {
+        sigma: field.sigma.max(floor),
+    };
+    let exact = data.reference_field(level, &nodes);
+    crate::atomic_file::write_atomic(path, |w| {
+        writeln!(w, "x,y,log_density,score_x,score_y")?;
+        for (p, (l, s)) in nodes.iter().zip(&exact) {
+            writeln!(w, "{},{},{},{},{}", p.x, p.y, l, s.x, s.y)?;
+        }
+        Ok(())
+    })
 }
