@@ -102,7 +102,7 @@ pub fn view_scene(session: &Session, view: &str) -> Result<Scene, String> {
             ));
         }
     }
-    let view_box = crate::ui::app::view_of(&data);
+    let view_box = crate::scene::view_of(&data);
     let field = compute(&FieldRequest {
         id: 0,
         data: data.clone(),

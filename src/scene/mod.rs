@@ -246,3 +246,20 @@ pub fn field_scene(field: &FieldResult, s: &Settings, title: &str) -> Scene {
         points: Vec::new(),
     }
 }
+
+/// A square view around the data, padded.
+pub fn view_of(data: &crate::data::Dataset) -> Bounds {
+    let info = crate::sample::DataInfo::of(data);
+    let b = info.bounds;
+    let (cx, cy) = (0.5 * (b.x_min + b.x_max), 0.5 * (b.y_min + b.y_max));
+    let half = (0.5 * (b.x_max - b.x_min))
+        .max(0.5 * (b.y_max - b.y_min))
+        .max(2.0)
+        * 1.3;
+    Bounds {
+        x_min: cx - half,
+        x_max: cx + half,
+        y_min: cy - half,
+        y_max: cy + half,
+    }
+}

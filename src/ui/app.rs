@@ -837,22 +837,7 @@ impl ScorefieldApp {
 pub const AUTOSAVE_KEY: &str = "session";
 pub const RECENT_KEY: &str = "recent";
 
-/// A square view around the data, padded.
-pub(crate) fn view_of(data: &Dataset) -> Bounds {
-    let info = DataInfo::of(data);
-    let b = info.bounds;
-    let (cx, cy) = (0.5 * (b.x_min + b.x_max), 0.5 * (b.y_min + b.y_max));
-    let half = (0.5 * (b.x_max - b.x_min))
-        .max(0.5 * (b.y_max - b.y_min))
-        .max(2.0)
-        * 1.3;
-    Bounds {
-        x_min: cx - half,
-        x_max: cx + half,
-        y_min: cy - half,
-        y_max: cy + half,
-    }
-}
+pub(crate) use crate::scene::view_of;
 
 impl eframe::App for ScorefieldApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
