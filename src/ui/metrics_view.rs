@@ -46,7 +46,11 @@ impl ScorefieldApp {
             } else {
                 fisher.iter().sum::<f64>() / fisher.len() as f64
             };
-            let title = format!("relative Fisher per level (mean {mean:.3})");
+            let title = if mean.is_finite() {
+                format!("relative Fisher per level (mean {mean:.3})")
+            } else {
+                "relative Fisher per level (train a model to see it)".to_string()
+            };
             bars_ui(
                 ui,
                 &title,

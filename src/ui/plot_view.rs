@@ -7,7 +7,7 @@ use super::mixture_edit::{self, Grab};
 use super::sampler_worker::{PaneView, SamplerCommand};
 use crate::data::Dataset;
 use crate::geom::{Bounds, Point, is_finite};
-use crate::scene::{arrow_segments, heat_rgba};
+use crate::scene::{field_scene, heat_rgba};
 use egui::Color32;
 use egui_plot::{Arrows, Bar, BarChart, Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
@@ -97,7 +97,7 @@ impl ScorefieldApp {
             .default_x_bounds(view.x_min, view.x_max)
             .default_y_bounds(view.y_min, view.y_max)
             .show(ui, |p| {
-                self.draw_layers(p, &view);
+                self.draw_layers(p);
                 if let Some(pane) = pane {
                     self.draw_particles(p, index, pane);
                 }
@@ -126,7 +126,7 @@ impl ScorefieldApp {
         }
     }
 
-    fn draw_layers(&self, p: &mut egui_plot::PlotUi, view: &Bounds) {
+    fn draw_layers(&self, p: &mut egui_plot::PlotUi) {
         let s = &self.settings;
         if let (Some(tex), Some(field)) = (&self.heat_texture, &self.field)
             && let Some(b) = field.bounds
@@ -146,50 +146,30 @@ impl ScorefieldApp {
         let Some(field) = &self.field else {
             return;
         };
-        if s.show_contours {
-            for line in &field.contours {
-                let pts: Vec<[f64; 2]> = line
-                    .iter()
-                    .filter(|q| is_finite(q))
-                    .map(|q| [q.x, q.y])
-                    .collect();
-                p.line(
-                    Line::new("", PlotPoints::from(pts))
-                        .color(Color32::from_white_alpha(110))
-                        .width(1.0),
-                );
-            }
-        }
-        let cell = (view.x_max - view.x_min) / s.arrow_n.max(2) as f64;
-        let scale = s.arrow_scale as f64;
-        let layers = [
-            (s.show_exact, &field.exact, "exact score", Color32::WHITE),
-            (
-                s.show_learned,
-                &field.learned,
-                "learned score",
-                Color32::from_rgb(255, 150, 40),
-            ),
-        ];
-        for (on, vectors, name, colour) in layers {
-            if on && vectors.len() == field.arrow_nodes.len() {
-                let (o, t) =
-                    arrow_segments(&field.arrow_nodes, vectors, cell, scale, s.normalize_arrows);
-                p.arrows(Arrows::new(name, PlotPoints::from(o), PlotPoints::from(t)).color(colour));
-            }
-        }
-        if s.show_tweedie {
-            let (o, t): (Vec<[f64; 2]>, Vec<[f64; 2]>) = field
-                .arrow_nodes
+        // The same figure description the exporters draw (scene::field_scene).
+        let scene = field_scene(field, s, "");
+        for line in &scene.contours {
+            let pts: Vec<[f64; 2]> = line
                 .iter()
-                .zip(&field.tweedie)
-                .map(|(x, d)| (x, x + d))
-                .filter(|(_, t)| is_finite(t))
-                .map(|(x, t)| ([x.x, x.y], [t.x, t.y]))
+                .filter(|q| is_finite(q))
+                .map(|q| [q.x, q.y])
+                .collect();
+            p.line(
+                Line::new("", PlotPoints::from(pts))
+                    .color(Color32::from_white_alpha(110))
+                    .width(1.0),
+            );
+        }
+        for layer in &scene.arrows {
+            let (o, t): (Vec<[f64; 2]>, Vec<[f64; 2]>) = layer
+                .segments
+                .iter()
+                .map(|(a, b)| ([a.x, a.y], [b.x, b.y]))
                 .unzip();
+            let [r, g, b] = layer.colour;
             p.arrows(
-                Arrows::new("Tweedie E[x0|x]", PlotPoints::from(o), PlotPoints::from(t))
-                    .color(Color32::from_rgb(80, 220, 220)),
+                Arrows::new(layer.name.clone(), PlotPoints::from(o), PlotPoints::from(t))
+                    .color(Color32::from_rgb(r, g, b)),
             );
         }
     }
