@@ -20,3 +20,4 @@ pub mod scene;
 pub mod session;
 pub mod train;
 pub mod ui;
+pub mod versioned_json;

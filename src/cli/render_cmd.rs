@@ -4,7 +4,7 @@
 use crate::data::Dataset;
 use crate::metrics::mode_report;
 use crate::nn::ScoreModel;
-use crate::sample::{DataInfo, EmpiricalScore, ExactMixtureScore, Plan, SamplerRun, ScoreSource};
+use crate::sample::{DataInfo, Plan, SamplerRun};
 use crate::scene::layers::{FieldRequest, compute};
 use crate::scene::{PointLayer, Scene, field_scene};
 use crate::session::settings::Heatmap;
@@ -177,18 +177,8 @@ fn run_sampler(
     s: &Settings,
     kind: &str,
 ) -> Result<(Vec<crate::geom::Point>, Option<f64>), String> {
-    let exact;
-    let empirical;
-    let source: &dyn ScoreSource = match data {
-        Dataset::Mixture(m) => {
-            exact = ExactMixtureScore { mixture: m };
-            &exact
-        }
-        Dataset::Points(e) => {
-            empirical = EmpiricalScore { points: e };
-            &empirical
-        }
-    };
+    let source = crate::sample::reference_source(data);
+    let source = source.as_ref();
     let plan = Plan::build(&s.sampler_settings(kind)?, &DataInfo::of(data), source)?;
     let mut run = SamplerRun::new(plan, s.particles, s.seed);
     run.run_to_end(source, None);
@@ -328,18 +318,8 @@ fn sigma_sweep(session: &Session, frames: usize) -> Result<Vec<Scene>, String> {
 fn sampler_frames(session: &Session, kind: &str, frames: usize) -> Result<Vec<Scene>, String> {
     let data = session.dataset()?;
     let s = &session.settings;
-    let exact;
-    let empirical;
-    let source: &dyn ScoreSource = match &data {
-        Dataset::Mixture(m) => {
-            exact = ExactMixtureScore { mixture: m };
-            &exact
-        }
-        Dataset::Points(e) => {
-            empirical = EmpiricalScore { points: e };
-            &empirical
-        }
-    };
+    let source = crate::sample::reference_source(&data);
+    let source = source.as_ref();
     let plan = Plan::build(&s.sampler_settings(kind)?, &DataInfo::of(&data), source)?;
     let stride = plan.ops.len().div_ceil(frames.max(2) - 1).max(1);
     let mut run = SamplerRun::new(plan, s.particles, s.seed);

@@ -87,20 +87,7 @@ impl ScoreModel {
 
     /// Parses a model file's text; `name` labels errors.
     pub fn from_json(text: &[u8], name: &str) -> Result<ScoreModel, String> {
-        let doc: ModelJson = serde_json::from_slice(text)
-            .map_err(|e| format!("{name}: line {}, column {}: {e}", e.line(), e.column()))?;
-        if doc.format != FORMAT {
-            return Err(format!(
-                "{name}: format is '{}', expected '{FORMAT}'",
-                doc.format
-            ));
-        }
-        if doc.version != VERSION {
-            return Err(format!(
-                "{name}: version {} is not supported (this build reads version {VERSION})",
-                doc.version
-            ));
-        }
+        let doc: ModelJson = crate::versioned_json::parse(text, name, "model", FORMAT, VERSION)?;
         doc.config
             .validate()
             .map_err(|e| format!("{name}: config: {e}"))?;
@@ -157,5 +144,15 @@ impl ScoreModel {
     /// Saves atomically.
     pub fn save(&self, path: &Path) -> Result<(), String> {
         crate::atomic_file::write_bytes_atomic(path, self.to_json().as_bytes())
+    }
+}
+
+impl crate::versioned_json::Versioned for ModelJson {
+    fn format(&self) -> &str {
+        &self.format
+    }
+
+    fn version(&self) -> u32 {
+        self.version
     }
 }

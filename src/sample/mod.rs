@@ -25,4 +25,6 @@ pub use learned::LearnedScore;
 pub use op::Op;
 pub use plan::{DataInfo, Plan, SamplerKind, SamplerSettings};
 pub use runner::{SamplerRun, Trajectories};
-pub use source::{EmpiricalScore, ExactMixtureScore, GuidedMixtureScore, ScoreSource};
+pub use source::{
+    EmpiricalScore, ExactMixtureScore, GuidedMixtureScore, ScoreSource, reference_source,
+};

@@ -1,6 +1,7 @@
 //! Where a sampler gets its score: the exact mixture score, the empirical score of a point set,
 //! the classifier-guided mixture score, and (later) a learned network.
 
+use crate::data::Dataset;
 use crate::dist::{EmpiricalMixture, GaussianMixture, NoiseLevel};
 use crate::geom::Point;
 
@@ -131,5 +132,14 @@ impl ScoreSource for EmpiricalScore<'_> {
 
     fn label(&self) -> String {
         "empirical".to_string()
+    }
+}
+
+/// The reference score of a data set: exact for a mixture (MATH §2.1), empirical for a point
+/// set (MATH §2.3).
+pub fn reference_source(data: &Dataset) -> Box<dyn ScoreSource + '_> {
+    match data {
+        Dataset::Mixture(m) => Box::new(ExactMixtureScore { mixture: m }),
+        Dataset::Points(e) => Box::new(EmpiricalScore { points: e }),
     }
 }

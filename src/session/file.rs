@@ -90,20 +90,8 @@ impl Session {
 
     /// Parses and validates a session; `name` labels errors.
     pub fn from_json(bytes: &[u8], name: &str) -> Result<Session, String> {
-        let doc: SessionJson = serde_json::from_slice(bytes)
-            .map_err(|e| format!("{name}: line {}, column {}: {e}", e.line(), e.column()))?;
-        if doc.format != FORMAT {
-            return Err(format!(
-                "{name}: format is '{}', expected '{FORMAT}'",
-                doc.format
-            ));
-        }
-        if doc.version != VERSION {
-            return Err(format!(
-                "{name}: session version {} is not supported (this build reads version {VERSION})",
-                doc.version
-            ));
-        }
+        let doc: SessionJson =
+            crate::versioned_json::parse(bytes, name, "session", FORMAT, VERSION)?;
         let settings: Settings = if doc.settings.is_null() {
             Settings::default()
         } else {
@@ -183,5 +171,15 @@ fn parse_data(v: &serde_json::Value, name: &str) -> Result<DataSpec, String> {
         other => Err(format!(
             "{name}: data: unknown kind '{other}' (use preset, mixture or points)"
         )),
+    }
+}
+
+impl crate::versioned_json::Versioned for SessionJson {
+    fn format(&self) -> &str {
+        &self.format
+    }
+
+    fn version(&self) -> u32 {
+        self.version
     }
 }

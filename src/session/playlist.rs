@@ -52,20 +52,8 @@ impl Entry {
 pub fn load_playlist(path: &Path) -> Result<Vec<Entry>, String> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let doc: PlaylistJson = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{name}: line {}, column {}: {e}", e.line(), e.column()))?;
-    if doc.format != FORMAT {
-        return Err(format!(
-            "{name}: format is '{}', expected '{FORMAT}'",
-            doc.format
-        ));
-    }
-    if doc.version != VERSION {
-        return Err(format!(
-            "{name}: playlist version {} is not supported (this build reads version {VERSION})",
-            doc.version
-        ));
-    }
+    let doc: PlaylistJson =
+        crate::versioned_json::parse(&bytes, &name, "playlist", FORMAT, VERSION)?;
     if doc.sessions.is_empty() {
         return Err(format!("{name}: sessions: the playlist is empty"));
     }
@@ -88,6 +76,16 @@ pub fn load_playlist(path: &Path) -> Result<Vec<Entry>, String> {
             Ok(entry)
         })
         .collect()
+}
+
+impl crate::versioned_json::Versioned for PlaylistJson {
+    fn format(&self) -> &str {
+        &self.format
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
 }
 
 #[cfg(test)]
