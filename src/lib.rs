@@ -11,6 +11,7 @@ pub mod data;
 pub mod dist;
 pub mod field;
 pub mod geom;
+pub mod gpu;
 pub mod metrics;
 pub mod nn;
 pub mod noise;
