@@ -13,7 +13,7 @@ use crate::data::{Dataset, preset};
 use crate::dist::{GaussianMixture, SigmaSchedule};
 use crate::geom::{Bounds, Point};
 use crate::nn::{Activation, Objective, ProjectionDist, SigmaEmbedding};
-use crate::sample::{DataInfo, SamplerSettings};
+use crate::sample::DataInfo;
 use crate::train::{
     Lambda, NoiseSpec, TrainConfig, TrainSnapshot, TrainerCommand, TrainerEvent, TrainerHandle,
 };
@@ -65,6 +65,8 @@ pub struct ScorefieldApp {
     pub(crate) heat_key: Option<(u64, super::settings::Heatmap, bool)>,
     samplers: SamplerWorker,
     pub(crate) sampler_view: SamplerView,
+    /// Training step of the model last handed to the samplers.
+    model_sent_step: Option<u64>,
     pub(crate) trails: Vec<VecDeque<Vec<Point>>>,
     pub(crate) grab: Option<Grab>,
     pub(crate) selected: Option<usize>,
@@ -137,6 +139,7 @@ impl ScorefieldApp {
             heat_key: None,
             samplers: SamplerWorker::spawn(wake),
             sampler_view: SamplerView::default(),
+            model_sent_step: None,
             trails: Vec::new(),
             grab: None,
             selected: None,
@@ -339,12 +342,9 @@ impl ScorefieldApp {
     pub fn reset_training(&mut self) {
         self.trainer = None;
         self.loaded_model = None;
+        self.model_sent_step = None;
         self.snapshot = None;
         self.loss_history.clear();
-    }
-
-    pub(crate) fn pane_settings(&self, kind: &str) -> Result<SamplerSettings, String> {
-        self.settings.sampler_settings(kind)
     }
 
     /// Restarts the sampler panes from fresh particles.
@@ -355,7 +355,10 @@ impl ScorefieldApp {
         } else {
             vec![s.sampler_a.clone()]
         };
-        let panes: Result<Vec<_>, _> = names.iter().map(|n| self.pane_settings(n)).collect();
+        let panes: Result<Vec<_>, _> = names
+            .iter()
+            .map(|n| self.settings.sampler_settings(n))
+            .collect();
         let score = if s.use_learned {
             match &self.snapshot {
                 Some(snap) => ScoreChoice::Learned {
@@ -429,9 +432,12 @@ impl ScorefieldApp {
                     trail.pop_front();
                 }
             }
+            // Hand the samplers a newer model only when training produced one.
             if self.settings.use_learned
                 && let Some(s) = &self.snapshot
+                && self.model_sent_step != Some(s.step)
             {
+                self.model_sent_step = Some(s.step);
                 self.samplers
                     .send(SamplerCommand::SetModel(s.model.clone()));
             }
