@@ -12,6 +12,7 @@ pub mod dist;
 pub mod field;
 pub mod geom;
 pub mod gpu;
+pub mod images;
 pub mod metrics;
 pub mod nn;
 pub mod noise;

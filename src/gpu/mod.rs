@@ -1,8 +1,13 @@
-//! GPU compute with wgpu (the image trainer's foundation). Every kernel in `shaders/` has a CPU
-//! twin here and a test comparing the two on whatever adapter the machine has (lavapipe in CI).
-//! [`context::Gpu::new`] is the only place that can lack an adapter.
+//! GPU compute with wgpu: the image-scale score network. Every kernel in `shaders/` has a CPU
+//! twin in [`kernels`] and a test comparing the two on whatever adapter the machine has
+//! (lavapipe in CI). [`context::Gpu::new`] is the only place that can lack an adapter.
 
+pub mod buffers;
 pub mod context;
+pub mod kernel;
+pub mod kernels;
 pub mod rng;
 
+pub use buffers::View;
 pub use context::Gpu;
+pub use kernels::Kernels;

@@ -1,0 +1,106 @@
+//! One file per shader family: the `#[repr(C)]` twin of its uniform parameters, its CPU twin
+//! (the reference the GPU kernel is tested against) and its dispatch helpers. [`Kernels`] holds
+//! every compiled entry point.
+
+pub mod adam;
+pub mod bias_act;
+pub mod conv3x3;
+pub mod dsm;
+pub mod elementwise;
+pub mod embed;
+pub mod group_norm;
+pub mod langevin;
+pub mod matmul;
+pub mod resample;
+
+use super::context::Gpu;
+use super::kernel::{Kernel, module};
+
+/// Every compute pipeline the image trainer uses.
+pub struct Kernels {
+    pub matmul_nt: Kernel,
+    pub matmul_nn: Kernel,
+    pub matmul_tn: Kernel,
+    pub add_bias: Kernel,
+    pub bias_silu: Kernel,
+    pub silu: Kernel,
+    pub silu_backward: Kernel,
+    pub channel_sum: Kernel,
+    pub conv_forward: Kernel,
+    pub conv_grad_input: Kernel,
+    pub conv_grad_weight: Kernel,
+    pub gn_forward: Kernel,
+    pub gn_backward: Kernel,
+    pub pool_forward: Kernel,
+    pub pool_backward: Kernel,
+    pub up_forward: Kernel,
+    pub up_backward: Kernel,
+    pub add: Kernel,
+    pub copy: Kernel,
+    pub div_rows: Kernel,
+    pub embed: Kernel,
+    pub dsm_draw: Kernel,
+    pub dsm_loss: Kernel,
+    pub adam: Kernel,
+    pub langevin_start: Kernel,
+    pub langevin_step: Kernel,
+    pub langevin_denoise: Kernel,
+    pub fill_sigma: Kernel,
+}
+
+pub const MATMUL: &str = include_str!("../../../shaders/matmul.wgsl");
+pub const BIAS_ACT: &str = include_str!("../../../shaders/bias_act.wgsl");
+pub const CONV3X3: &str = include_str!("../../../shaders/conv3x3.wgsl");
+pub const GROUP_NORM: &str = include_str!("../../../shaders/group_norm.wgsl");
+pub const RESAMPLE: &str = include_str!("../../../shaders/resample.wgsl");
+pub const ELEMENTWISE: &str = include_str!("../../../shaders/elementwise.wgsl");
+pub const EMBED: &str = include_str!("../../../shaders/embed.wgsl");
+pub const DSM: &str = include_str!("../../../shaders/dsm.wgsl");
+pub const ADAM: &str = include_str!("../../../shaders/adam.wgsl");
+pub const LANGEVIN: &str = include_str!("../../../shaders/langevin.wgsl");
+
+impl Kernels {
+    /// Compiles every shader; wgpu reports shader errors through the device's error handler.
+    pub fn new(gpu: &Gpu) -> Kernels {
+        let mm = module(gpu, "matmul", MATMUL);
+        let ba = module(gpu, "bias_act", BIAS_ACT);
+        let cv = module(gpu, "conv3x3", CONV3X3);
+        let gn = module(gpu, "group_norm", GROUP_NORM);
+        let rs = module(gpu, "resample", RESAMPLE);
+        let ew = module(gpu, "elementwise", ELEMENTWISE);
+        let em = module(gpu, "embed", EMBED);
+        let ds = module(gpu, "dsm", DSM);
+        let ad = module(gpu, "adam", ADAM);
+        let lg = module(gpu, "langevin", LANGEVIN);
+        Kernels {
+            matmul_nt: Kernel::new(gpu, &mm, "matmul nt", "nt"),
+            matmul_nn: Kernel::new(gpu, &mm, "matmul nn", "nn"),
+            matmul_tn: Kernel::new(gpu, &mm, "matmul tn", "tn"),
+            add_bias: Kernel::new(gpu, &ba, "add_bias", "add_bias"),
+            bias_silu: Kernel::new(gpu, &ba, "bias_silu", "bias_silu"),
+            silu: Kernel::new(gpu, &ba, "silu", "silu"),
+            silu_backward: Kernel::new(gpu, &ba, "silu_backward", "silu_backward"),
+            channel_sum: Kernel::new(gpu, &ba, "channel_sum", "channel_sum"),
+            conv_forward: Kernel::new(gpu, &cv, "conv forward", "forward"),
+            conv_grad_input: Kernel::new(gpu, &cv, "conv grad_input", "grad_input"),
+            conv_grad_weight: Kernel::new(gpu, &cv, "conv grad_weight", "grad_weight"),
+            gn_forward: Kernel::new(gpu, &gn, "group_norm forward", "forward"),
+            gn_backward: Kernel::new(gpu, &gn, "group_norm backward", "backward"),
+            pool_forward: Kernel::new(gpu, &rs, "pool_forward", "pool_forward"),
+            pool_backward: Kernel::new(gpu, &rs, "pool_backward", "pool_backward"),
+            up_forward: Kernel::new(gpu, &rs, "up_forward", "up_forward"),
+            up_backward: Kernel::new(gpu, &rs, "up_backward", "up_backward"),
+            add: Kernel::new(gpu, &ew, "add", "add"),
+            copy: Kernel::new(gpu, &ew, "copy", "copy"),
+            div_rows: Kernel::new(gpu, &ew, "div_rows", "div_rows"),
+            embed: Kernel::new(gpu, &em, "embed", "features"),
+            dsm_draw: Kernel::new(gpu, &ds, "dsm draw", "draw"),
+            dsm_loss: Kernel::new(gpu, &ds, "dsm loss", "loss"),
+            adam: Kernel::new(gpu, &ad, "adam", "step"),
+            langevin_start: Kernel::new(gpu, &lg, "langevin start", "start"),
+            langevin_step: Kernel::new(gpu, &lg, "langevin step", "step"),
+            langevin_denoise: Kernel::new(gpu, &lg, "langevin denoise", "denoise"),
+            fill_sigma: Kernel::new(gpu, &lg, "fill_sigma", "fill_sigma"),
+        }
+    }
+}
