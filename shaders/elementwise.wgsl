@@ -3,17 +3,27 @@
 //   copy:     dst[i] (+)= a[i]                         (its backward, once per input)
 //   div_rows: dst[i] (+)= a[i] / sigma[i / row_len]    (the output parametrisation s = f / sigma,
 //                                                       forward and backward alike)
+//   precondition: dst[i] (+)= a[i] / sqrt(sigma[i / row_len]^2 + scale)  (input scaling: the noisy
+//                                                       image at unit variance, scale = sigma_data^2;
+//                                                       linear in a, so its own backward)
+//   skip_forward:  dst[i] = c1 a[i] + c2 b[i], c1 = sd / sqrt(sigma^2 + sd^2), c2 = -sigma / (sigma^2 + sd^2)
+//                  with sigma = sigma[i / row_len], sd^2 = scale: sigma s = (D - x~) / sigma for the
+//                  denoiser D = c_skip x~ + c_out F (c_skip = sd^2 / (sigma^2 + sd^2),
+//                  c_out = sigma sd / sqrt(sigma^2 + sd^2)), a = F, b = x~
+//   skip_backward: dst[i] (+)= c1 a[i]  (the gradient to F)
+//   lerp:     dst[i] (+)= a[i] + scale (b[i] - a[i])   (classifier-free guidance, MATH §4.10:
+//                                                       s = s(x) + gamma (s(x|y) - s(x)))
 // (+)= adds to dst when accumulate = 1. One thread per element; dispatch (x, y) with
 // i = x + y * 256 * num_workgroups.x.
 //
-// Bindings: @binding(0) uniform Params { n, row_len, accumulate, pad } (16 bytes);
+// Bindings: @binding(0) uniform Params { n, row_len, accumulate, scale (f32) } (16 bytes);
 //           1 a (read), 2 b (read), 3 sigma (read), 4 dst (read_write).
 
 struct Params {
     n: u32,
     row_len: u32,
     accumulate: u32,
-    _pad: u32,
+    scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -55,5 +65,45 @@ fn div_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     let i = flat(gid, nwg);
     if (i < p.n) {
         store(i, a[i] / sigma[i / p.row_len]);
+    }
+}
+
+@compute @workgroup_size(256)
+fn lerp(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i < p.n) {
+        store(i, a[i] + p.scale * (b[i] - a[i]));
+    }
+}
+
+@compute @workgroup_size(256)
+fn precondition(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i < p.n) {
+        let s = sigma[i / p.row_len];
+        store(i, a[i] / sqrt(s * s + p.scale));
+    }
+}
+
+fn skip_coefficients(i: u32) -> vec2<f32> {
+    let s = sigma[i / p.row_len];
+    let d = s * s + p.scale;
+    return vec2<f32>(sqrt(p.scale / d), -s / d);
+}
+
+@compute @workgroup_size(256)
+fn skip_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i < p.n) {
+        let c = skip_coefficients(i);
+        store(i, c.x * a[i] + c.y * b[i]);
+    }
+}
+
+@compute @workgroup_size(256)
+fn skip_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat(gid, nwg);
+    if (i < p.n) {
+        store(i, skip_coefficients(i).x * a[i]);
     }
 }

@@ -262,14 +262,55 @@ fn elementwise_embedding_and_adam_match_their_cpu_twins() {
     let b = vals(300, 21);
     let sigma: Vec<f32> = vals(3, 22).iter().map(|v| 0.5 + v.abs()).collect();
     let (av, bv, sv) = (g.upload("a", &a), g.upload("b", &b), g.upload("s", &sigma));
-    let (sum, div) = (g.zeros("sum", 300), g.zeros("div", 300));
+    let (sum, div, mix) = (
+        g.zeros("sum", 300),
+        g.zeros("div", 300),
+        g.zeros("mix", 300),
+    );
     submit(
         &g,
         &[
             &elementwise::add(&g, &k, &av, &bv, &sum, false),
             &elementwise::div_rows(&g, &k, &av, &sv, 100, &div, false),
+            &elementwise::lerp(&g, &k, &av, &bv, 2.5, &mix),
         ],
     );
+    let (pre, sk, skb) = (
+        g.zeros("pre", 300),
+        g.zeros("skip", 300),
+        g.upload("skip back", &b),
+    );
+    submit(
+        &g,
+        &[
+            &elementwise::precondition(&g, &k, &av, &sv, 100, 0.25, &pre, false),
+            &elementwise::skip(&g, &k, &av, Some(&bv), &sv, 100, 0.25, &sk, false),
+            &elementwise::skip(&g, &k, &av, None, &sv, 100, 0.25, &skb, true),
+        ],
+    );
+    let want_pre = elementwise::precondition_cpu(&a, &sigma, 100, 0.25);
+    assert_close("precondition", &g.read(&pre).expect("pre"), &want_pre, 1e-6);
+    let want_skip = elementwise::skip_forward_cpu(&a, &b, &sigma, 100, 0.25);
+    assert_close(
+        "skip_forward",
+        &g.read(&sk).expect("skip"),
+        &want_skip,
+        1e-6,
+    );
+    let zero = vec![0.0; 300];
+    let back: Vec<f32> = elementwise::skip_forward_cpu(&a, &zero, &sigma, 100, 0.25)
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| x + y)
+        .collect();
+    assert_close(
+        "skip_backward (accumulated)",
+        &g.read(&skb).expect("skb"),
+        &back,
+        1e-6,
+    );
+    let want_mix = elementwise::lerp_cpu(&a, &b, 2.5);
+    assert_close("lerp", &g.read(&mix).expect("mix"), &want_mix, 1e-6);
     let want: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
     assert_close("add", &g.read(&sum).expect("sum"), &want, 1e-6);
     assert_close(

@@ -76,6 +76,28 @@ pub fn max_pairwise_distance(points: &[Point]) -> f64 {
         .sqrt()
 }
 
+/// The largest Euclidean distance between any two rows of a row-major `[n, dim]` matrix (the
+/// same heuristic for images, D = width x height).
+pub fn max_pairwise_distance_rows(rows: &[f32], dim: usize) -> f64 {
+    let n = rows.len() / dim.max(1);
+    let row = |i: usize| &rows[i * dim..(i + 1) * dim];
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            (i + 1..n)
+                .map(|j| {
+                    row(i)
+                        .iter()
+                        .zip(row(j))
+                        .map(|(a, b)| ((a - b) as f64).powi(2))
+                        .sum::<f64>()
+                })
+                .fold(0.0, f64::max)
+        })
+        .reduce(|| 0.0, f64::max)
+        .sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

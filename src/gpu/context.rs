@@ -1,6 +1,7 @@
 //! The wgpu device: adapter selection is the one place a missing GPU shows up.
 
-/// An opened adapter, device and queue.
+/// An opened adapter, device and queue (cheap to clone: handles).
+#[derive(Clone, Debug)]
 pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,

@@ -91,7 +91,7 @@ impl Dispatch {
 }
 
 /// Records dispatches into one compute pass and submits them.
-pub fn submit(gpu: &Gpu, dispatches: &[&Dispatch]) {
+pub fn submit(gpu: &Gpu, dispatches: &[&Dispatch]) -> wgpu::SubmissionIndex {
     let mut encoder = gpu
         .device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
@@ -101,7 +101,18 @@ pub fn submit(gpu: &Gpu, dispatches: &[&Dispatch]) {
             d.record(&mut pass);
         }
     }
-    gpu.queue.submit([encoder.finish()]);
+    gpu.queue.submit([encoder.finish()])
+}
+
+/// Waits until the submission `index` has finished.
+pub fn wait_for(gpu: &Gpu, index: wgpu::SubmissionIndex) -> Result<(), String> {
+    gpu.device
+        .poll(wgpu::PollType::Wait {
+            submission_index: Some(index),
+            timeout: None,
+        })
+        .map(|_| ())
+        .map_err(|e| format!("the GPU stopped responding: {e}"))
 }
 
 /// Workgroups for `n` threads of 256, as (x, y) under the 65,535-per-dimension limit; shaders

@@ -29,7 +29,7 @@ impl ImageSet {
         if width == 0 || height == 0 {
             return Err(format!("{name}: images of {width}x{height} pixels"));
         }
-        if pixels.len() % (width * height) != 0 || pixels.is_empty() {
+        if !pixels.len().is_multiple_of(width * height) || pixels.is_empty() {
             return Err(format!(
                 "{name}: {} pixel bytes is not a whole, non-zero number of {width}x{height} images",
                 pixels.len()
@@ -140,9 +140,10 @@ mod tests {
 
     #[test]
     fn sizes_that_disagree_are_errors_naming_the_set() {
-        let e = ImageSet::new("x.idx".into(), 2, 2, vec![0; 7], None).unwrap_err();
+        let e = ImageSet::new("x.idx".into(), 2, 2, vec![0; 7], None).expect_err("must be refused");
         assert!(e.contains("x.idx") && e.contains("7"), "{e}");
-        let e = ImageSet::new("y".into(), 1, 1, vec![0; 3], Some(vec![1])).unwrap_err();
+        let e = ImageSet::new("y".into(), 1, 1, vec![0; 3], Some(vec![1]))
+            .expect_err("must be refused");
         assert!(e.contains("1 labels for 3 images"), "{e}");
     }
 }

@@ -151,14 +151,17 @@ mod tests {
 
     #[test]
     fn bad_magic_sizes_and_label_counts_are_named() {
-        let e = parse_idx(&[0x50, 0x4b, 3, 4, 0], "f.zip").unwrap_err();
+        let e = parse_idx(&[0x50, 0x4b, 3, 4, 0], "f.zip").expect_err("must be refused");
         assert!(e.contains("f.zip") && e.contains("magic"), "{e}");
-        let e = image_set_from_idx("short", &idx3(2, 2, 2, &[0; 7]), None).unwrap_err();
+        let e = image_set_from_idx("short", &idx3(2, 2, 2, &[0; 7]), None)
+            .expect_err("must be refused");
         assert!(e.contains("8 bytes of data, the file has 7"), "{e}");
         let lab = [0, 0, 8, 1, 0, 0, 0, 1, 7];
-        let e = image_set_from_idx("i", &idx3(2, 1, 1, &[0; 2]), Some((&lab, "l"))).unwrap_err();
+        let e = image_set_from_idx("i", &idx3(2, 1, 1, &[0; 2]), Some((&lab, "l")))
+            .expect_err("must be refused");
         assert!(e.starts_with("l:") && e.contains("2 images"), "{e}");
-        let e = image_set_from_idx("one", &[0, 0, 8, 1, 0, 0, 0, 1, 5], None).unwrap_err();
+        let e = image_set_from_idx("one", &[0, 0, 8, 1, 0, 0, 0, 1, 5], None)
+            .expect_err("must be refused");
         assert!(e.contains("3 dimensions"), "{e}");
     }
 }

@@ -88,6 +88,10 @@ mod tests {
             DatasetSource::parse("idx:/a/b"),
             Ok(DatasetSource::Idx("/a/b".into()))
         );
-        assert!(DatasetSource::parse("cifar").unwrap_err().contains("cifar"));
+        assert!(
+            DatasetSource::parse("cifar")
+                .expect_err("must be refused")
+                .contains("cifar")
+        );
     }
 }

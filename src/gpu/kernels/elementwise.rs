@@ -12,7 +12,7 @@ pub struct ElementwiseParams {
     pub n: u32,
     pub row_len: u32,
     pub accumulate: u32,
-    pub _pad: u32,
+    pub scale: f32,
 }
 
 const _: () = assert!(std::mem::size_of::<ElementwiseParams>() == 16);
@@ -22,7 +22,7 @@ fn params(n: usize, row_len: usize, accumulate: bool) -> ElementwiseParams {
         n: n as u32,
         row_len: row_len.max(1) as u32,
         accumulate: accumulate as u32,
-        _pad: 0,
+        scale: 0.0,
     }
 }
 
@@ -73,4 +73,99 @@ pub fn div_rows(
         &[(1, a), (3, sigma), (4, dst)],
         groups_1d(n),
     )
+}
+
+/// CPU twin of `lerp`: `a + scale (b - a)`.
+pub fn lerp_cpu(a: &[f32], b: &[f32], scale: f32) -> Vec<f32> {
+    a.iter().zip(b).map(|(x, y)| x + scale * (y - x)).collect()
+}
+
+/// `dst = a + scale (b - a)`.
+pub fn lerp(gpu: &Gpu, k: &Kernels, a: &View, b: &View, scale: f32, dst: &View) -> Dispatch {
+    let n = dst.len();
+    let p = ElementwiseParams {
+        scale,
+        ..params(n, 1, false)
+    };
+    k.lerp
+        .dispatch(gpu, &p, &[(1, a), (2, b), (4, dst)], groups_1d(n))
+}
+
+/// CPU twin of `precondition`: `a[i] / sqrt(sigma[row]^2 + scale)`.
+pub fn precondition_cpu(a: &[f32], sigma: &[f32], row_len: usize, scale: f32) -> Vec<f32> {
+    a.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let s = sigma[i / row_len];
+            v / (s * s + scale).sqrt()
+        })
+        .collect()
+}
+
+/// `dst (+)= a / sqrt(sigma[row]^2 + scale)`.
+#[allow(clippy::too_many_arguments)]
+pub fn precondition(
+    gpu: &Gpu,
+    k: &Kernels,
+    a: &View,
+    sigma: &View,
+    row_len: usize,
+    scale: f32,
+    dst: &View,
+    accumulate: bool,
+) -> Dispatch {
+    let n = dst.len();
+    let p = ElementwiseParams {
+        scale,
+        ..params(n, row_len, accumulate)
+    };
+    k.precondition
+        .dispatch(gpu, &p, &[(1, a), (3, sigma), (4, dst)], groups_1d(n))
+}
+
+/// The skip coefficients `(c1, c2)` at `sigma` for `sd2 = sigma_data^2`.
+pub fn skip_coefficients(sigma: f32, sd2: f32) -> (f32, f32) {
+    let d = sigma * sigma + sd2;
+    ((sd2 / d).sqrt(), -sigma / d)
+}
+
+/// CPU twin of `skip_forward`: `c1 f + c2 x`.
+pub fn skip_forward_cpu(f: &[f32], x: &[f32], sigma: &[f32], row_len: usize, sd2: f32) -> Vec<f32> {
+    (0..f.len())
+        .map(|i| {
+            let (c1, c2) = skip_coefficients(sigma[i / row_len], sd2);
+            c1 * f[i] + c2 * x[i]
+        })
+        .collect()
+}
+
+/// `dst = c1 f + c2 x` (forward) or `dst (+)= c1 f` (backward, `x` = None).
+#[allow(clippy::too_many_arguments)]
+pub fn skip(
+    gpu: &Gpu,
+    k: &Kernels,
+    f: &View,
+    x: Option<&View>,
+    sigma: &View,
+    row_len: usize,
+    sd2: f32,
+    dst: &View,
+    accumulate: bool,
+) -> Dispatch {
+    let n = dst.len();
+    let p = ElementwiseParams {
+        scale: sd2,
+        ..params(n, row_len, accumulate)
+    };
+    match x {
+        Some(x) => k.skip_forward.dispatch(
+            gpu,
+            &p,
+            &[(1, f), (2, x), (3, sigma), (4, dst)],
+            groups_1d(n),
+        ),
+        None => k
+            .skip_backward
+            .dispatch(gpu, &p, &[(1, f), (3, sigma), (4, dst)], groups_1d(n)),
+    }
 }

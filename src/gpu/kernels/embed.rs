@@ -43,6 +43,7 @@ pub fn embed_cpu(sigma: &[f32], label: &[u32], freqs: usize, classes: usize) -> 
     e
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn embed(
     gpu: &Gpu,
     k: &Kernels,

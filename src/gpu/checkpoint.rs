@@ -1,0 +1,115 @@
+//! Image-model checkpoints: the model, its noise levels and mean image, the training state
+//! (step, Adam's moments) and the parameters, written atomically.
+//!
+//! Layout: the 8 bytes `SFIMGCK1`, a little-endian u64 header length, the JSON header, then
+//! `theta`, `m` and `v` as little-endian f32, `layout.total` values each.
+
+use super::models::ModelSpec;
+use super::params::ParamLayout;
+use crate::atomic_file::write_bytes_atomic;
+use std::path::Path;
+
+pub const MAGIC: &[u8; 8] = b"SFIMGCK1";
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CheckpointHeader {
+    pub model: ModelSpec,
+    /// Noise levels, largest first.
+    pub sigmas: Vec<f32>,
+    /// The training data's mean image (the sampler starts at N(mean, sigma_max^2 I)).
+    pub mean: Vec<f32>,
+    pub step: u64,
+    pub data: String,
+    pub batch: usize,
+    pub lr: f32,
+    pub seed: u64,
+    pub p_uncond: f32,
+    pub layout: ParamLayout,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    pub header: CheckpointHeader,
+    pub theta: Vec<f32>,
+    pub m: Vec<f32>,
+    pub v: Vec<f32>,
+}
+
+impl Checkpoint {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        let header = serde_json::to_vec(&self.header).map_err(|e| e.to_string())?;
+        let mut out = Vec::with_capacity(16 + header.len() + 12 * self.theta.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        out.extend_from_slice(&header);
+        for part in [&self.theta, &self.m, &self.v] {
+            for v in part.iter() {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes atomically: a failure leaves any earlier file intact.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        write_bytes_atomic(path, &self.to_bytes()?)
+    }
+
+    /// Parses and checks a checkpoint; `name` appears in every error.
+    pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Checkpoint, String> {
+        if bytes.len() < 16 || &bytes[..8] != MAGIC {
+            return Err(format!(
+                "{name}: not a scorefield image checkpoint (it does not start with SFIMGCK1)"
+            ));
+        }
+        let mut len8 = [0u8; 8];
+        len8.copy_from_slice(&bytes[8..16]);
+        let hlen = u64::from_le_bytes(len8) as usize;
+        let body = bytes
+            .get(16..16usize.saturating_add(hlen))
+            .ok_or_else(|| format!("{name}: truncated header ({hlen} bytes announced)"))?;
+        let header: CheckpointHeader =
+            serde_json::from_slice(body).map_err(|e| format!("{name}: bad header: {e}"))?;
+        header.model.check().map_err(|e| format!("{name}: {e}"))?;
+        let n = header.layout.total;
+        let rest = &bytes[16 + hlen..];
+        if rest.len() != 12 * n {
+            return Err(format!(
+                "{name}: {} bytes of parameters, the header's layout needs {} ({} values x 3)",
+                rest.len(),
+                12 * n,
+                n
+            ));
+        }
+        if header.sigmas.is_empty() || header.sigmas.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(format!("{name}: the noise levels must be finite and > 0"));
+        }
+        if header.mean.len() != header.model.pixels() {
+            return Err(format!(
+                "{name}: a mean image of {} values for {}x{} images",
+                header.mean.len(),
+                header.model.width,
+                header.model.height
+            ));
+        }
+        let floats: Vec<f32> = rest
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        if let Some(i) = floats.iter().position(|v| !v.is_finite()) {
+            return Err(format!("{name}: value {i} of the parameters is not finite"));
+        }
+        Ok(Checkpoint {
+            theta: floats[..n].to_vec(),
+            m: floats[n..2 * n].to_vec(),
+            v: floats[2 * n..].to_vec(),
+            header,
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Checkpoint, String> {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        Checkpoint::from_bytes(&bytes, &path.display().to_string())
+    }
+}

@@ -1,0 +1,443 @@
+//! The image trainer on the GPU: NCSN multi-level DSM (MATH §3.5, lambda = sigma^2) with Adam,
+//! batches drawn on the GPU. One submission per step; parameters stay on the GPU and are read
+//! back only for a checkpoint.
+
+use super::buffers::View;
+use super::checkpoint::{Checkpoint, CheckpointHeader};
+use super::context::Gpu;
+use super::kernel::{Dispatch, submit, wait_for};
+use super::kernels::Kernels;
+use super::kernels::adam::{self, AdamParams};
+use super::kernels::dsm::{self, DrawTargets, DsmParams, pack_bytes};
+use super::models::{ModelSpec, Net};
+use super::params::ParamStore;
+use crate::dist::schedule::{SigmaSchedule, max_pairwise_distance_rows};
+use crate::images::ImageSet;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Training settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainSpec {
+    pub model: ModelSpec,
+    pub batch: usize,
+    pub lr: f32,
+    pub levels: usize,
+    pub sigma_min: f64,
+    pub seed: u64,
+    /// Probability of replacing the label by the null class (conditional models).
+    pub p_uncond: f32,
+}
+
+impl TrainSpec {
+    /// MATH §8 defaults: 10 levels down to 0.01, Adam 1e-3; batch 128; p_uncond 0.15.
+    pub fn new(model: ModelSpec) -> TrainSpec {
+        TrainSpec {
+            model,
+            batch: 128,
+            lr: 1e-3,
+            levels: 10,
+            sigma_min: 0.01,
+            seed: 0,
+            p_uncond: 0.15,
+        }
+    }
+}
+
+/// Images used for sigma_max (MATH §8: the largest pairwise distance of 1,000 data samples).
+const HEURISTIC_IMAGES: usize = 1000;
+
+/// The geometric schedule from the max-pairwise-distance heuristic over up to 1,000 images
+/// spread evenly through the set, down to `sigma_min`.
+pub fn image_sigmas(set: &ImageSet, levels: usize, sigma_min: f64) -> Result<Vec<f32>, String> {
+    let n = set.len().min(HEURISTIC_IMAGES);
+    let rows: Vec<f32> = (0..n)
+        .flat_map(|i| set.image_f32(i * set.len() / n))
+        .collect();
+    let sigma_max = max_pairwise_distance_rows(&rows, set.dim()).max(sigma_min);
+    let s = SigmaSchedule::geometric(sigma_max, sigma_min, levels)?;
+    Ok(s.sigmas().iter().map(|&v| v as f32).collect())
+}
+
+/// The mean image in `[0, 1]`.
+pub fn mean_image(set: &ImageSet) -> Vec<f32> {
+    let mut mean = vec![0.0f64; set.dim()];
+    for i in 0..set.len() {
+        for (m, &v) in mean.iter_mut().zip(set.image(i)) {
+            *m += v as f64 / 255.0;
+        }
+    }
+    mean.iter().map(|m| (m / set.len() as f64) as f32).collect()
+}
+
+/// A data set on the GPU.
+struct GpuData {
+    pixels: View,
+    labels: View,
+    len: usize,
+}
+
+impl GpuData {
+    fn new(gpu: &Gpu, set: &ImageSet) -> GpuData {
+        let labels: Vec<u32> = match &set.labels {
+            Some(l) => l.iter().map(|&c| c as u32).collect(),
+            None => vec![super::kernels::embed::NULL_CLASS; set.len()],
+        };
+        GpuData {
+            pixels: gpu.upload("images", &pack_bytes(&set.pixels)),
+            labels: gpu.upload("labels", &labels),
+            len: set.len(),
+        }
+    }
+}
+
+/// Mean loss and mean loss per level.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LevelLoss {
+    pub mean: f64,
+    pub per_level: Vec<f64>,
+}
+
+impl LevelLoss {
+    fn from_samples(loss: &[f32], level: &[u32], levels: usize) -> LevelLoss {
+        let mut sum = vec![0.0f64; levels];
+        let mut count = vec![0usize; levels];
+        for (&l, &i) in loss.iter().zip(level) {
+            let i = (i as usize).min(levels - 1);
+            sum[i] += l as f64;
+            count[i] += 1;
+        }
+        LevelLoss {
+            mean: loss.iter().map(|&v| v as f64).sum::<f64>() / loss.len().max(1) as f64,
+            per_level: sum
+                .iter()
+                .zip(&count)
+                .map(|(s, &c)| if c > 0 { s / c as f64 } else { f64::NAN })
+                .collect(),
+        }
+    }
+}
+
+/// Submissions allowed in flight before the trainer waits for the oldest.
+const IN_FLIGHT: usize = 3;
+
+pub struct ImageTrainer {
+    gpu: Gpu,
+    kernels: Arc<Kernels>,
+    pub spec: TrainSpec,
+    pub sigmas: Vec<f32>,
+    pub mean: Vec<f32>,
+    pub data_name: String,
+    pub store: ParamStore,
+    net: Net,
+    level_b: View,
+    loss_b: View,
+    draw: Dispatch,
+    loss: Dispatch,
+    adam: Dispatch,
+    held_draw: Dispatch,
+    held_len: usize,
+    train_len: usize,
+    step: u64,
+    in_flight: VecDeque<wgpu::SubmissionIndex>,
+}
+
+impl ImageTrainer {
+    /// A fresh network on `train`, evaluated on `held`.
+    pub fn new(
+        gpu: &Gpu,
+        kernels: Arc<Kernels>,
+        spec: TrainSpec,
+        train: &ImageSet,
+        held: &ImageSet,
+    ) -> Result<ImageTrainer, String> {
+        check_data(&spec, train)?;
+        let sigmas = image_sigmas(train, spec.levels, spec.sigma_min)?;
+        let layout = spec.model.layout(gpu);
+        let theta = layout.init_values(spec.seed);
+        let zeros = vec![0.0; layout.total];
+        let store = ParamStore::new(gpu, layout, &theta, &zeros, &zeros);
+        let header = CheckpointHeader {
+            model: spec.model,
+            sigmas,
+            mean: mean_image(train),
+            step: 0,
+            data: train.name.clone(),
+            batch: spec.batch,
+            lr: spec.lr,
+            seed: spec.seed,
+            p_uncond: spec.p_uncond,
+            layout: store.layout.clone(),
+        };
+        ImageTrainer::assemble(gpu, kernels, spec, header, store, train, held)
+    }
+
+    /// Continues from a checkpoint (same model, noise levels, step and Adam state).
+    pub fn resume(
+        gpu: &Gpu,
+        kernels: Arc<Kernels>,
+        ckpt: &Checkpoint,
+        train: &ImageSet,
+        held: &ImageSet,
+    ) -> Result<ImageTrainer, String> {
+        let h = &ckpt.header;
+        let spec = TrainSpec {
+            model: h.model,
+            batch: h.batch,
+            lr: h.lr,
+            levels: h.sigmas.len(),
+            sigma_min: *h.sigmas.last().unwrap_or(&0.01) as f64,
+            seed: h.seed,
+            p_uncond: h.p_uncond,
+        };
+        check_data(&spec, train)?;
+        let layout = spec.model.layout(gpu);
+        if layout != h.layout {
+            return Err("the checkpoint's parameter layout does not match its model".into());
+        }
+        let store = ParamStore::new(gpu, layout, &ckpt.theta, &ckpt.m, &ckpt.v);
+        ImageTrainer::assemble(gpu, kernels, spec, h.clone(), store, train, held)
+    }
+
+    fn assemble(
+        gpu: &Gpu,
+        kernels: Arc<Kernels>,
+        spec: TrainSpec,
+        header: CheckpointHeader,
+        store: ParamStore,
+        train: &ImageSet,
+        held: &ImageSet,
+    ) -> Result<ImageTrainer, String> {
+        if spec.batch == 0 {
+            return Err("the batch needs at least one image".into());
+        }
+        if held.is_empty() || held.dim() != train.dim() {
+            return Err("the held-out set must hold images of the training size".into());
+        }
+        let k = &kernels;
+        let net = Net::new(gpu, k, spec.model, &store, spec.batch, true, None);
+        let pixels = spec.model.pixels();
+        let z = gpu.zeros("dsm z", spec.batch * pixels);
+        let level_b = gpu.zeros("level", spec.batch);
+        let loss_b = gpu.zeros("loss", spec.batch);
+        let sigmas_v = gpu.upload("sigmas", &header.sigmas);
+        let data = GpuData::new(gpu, train);
+        let held_data = GpuData::new(gpu, held);
+        let params = |d: &GpuData, seed: u64| DsmParams {
+            batch: spec.batch as u32,
+            pixels: pixels as u32,
+            n_images: d.len as u32,
+            levels: header.sigmas.len() as u32,
+            seed: seed as u32,
+            step: 0,
+            conditional: (spec.model.classes > 0) as u32,
+            p_uncond: spec.p_uncond,
+        };
+        let targets = || DrawTargets {
+            xt: &net.x,
+            z: &z,
+            sigma: &net.sigma,
+            label: &net.label,
+            level: &level_b,
+        };
+        let draw = dsm::draw(
+            gpu,
+            k,
+            &params(&data, spec.seed),
+            &data.pixels,
+            &data.labels,
+            &sigmas_v,
+            targets(),
+        );
+        // Held-out batches use a fixed seed and no label dropout beyond the training rate.
+        let held_draw = dsm::draw(
+            gpu,
+            k,
+            &params(&held_data, 0x5eed_0000),
+            &held_data.pixels,
+            &held_data.labels,
+            &sigmas_v,
+            targets(),
+        );
+        let out_grad = net
+            .out
+            .grad
+            .clone()
+            .ok_or("a training net has an output gradient")?;
+        let loss = dsm::loss(
+            gpu,
+            k,
+            spec.batch,
+            pixels,
+            &net.out.value,
+            &z,
+            &net.sigma,
+            &loss_b,
+            &out_grad,
+        );
+        let adam = adam::adam(
+            gpu,
+            k,
+            &AdamParams::at_step(store.layout.total, spec.lr, 1),
+            &store.theta,
+            &store.grad,
+            &store.m,
+            &store.v,
+        );
+        Ok(ImageTrainer {
+            gpu: gpu.clone(),
+            kernels,
+            sigmas: header.sigmas,
+            mean: header.mean,
+            data_name: header.data,
+            step: header.step,
+            spec,
+            store,
+            net,
+            level_b,
+            loss_b,
+            draw,
+            loss,
+            adam,
+            held_draw,
+            held_len: held.len(),
+            train_len: train.len(),
+            in_flight: VecDeque::new(),
+        })
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    pub fn kernels(&self) -> &Arc<Kernels> {
+        &self.kernels
+    }
+
+    pub fn gpu(&self) -> &Gpu {
+        &self.gpu
+    }
+
+    fn draw_params(&self, seed: u64, step: u32, n_images: usize) -> DsmParams {
+        DsmParams {
+            batch: self.spec.batch as u32,
+            pixels: self.spec.model.pixels() as u32,
+            n_images: n_images as u32,
+            levels: self.sigmas.len() as u32,
+            seed: seed as u32,
+            step,
+            conditional: (self.spec.model.classes > 0) as u32,
+            p_uncond: self.spec.p_uncond,
+        }
+    }
+
+    /// One Adam step on a fresh batch (queued; waits only to keep a few steps in flight).
+    pub fn step(&mut self) -> Result<(), String> {
+        let g = &self.gpu;
+        self.draw.set_params(
+            g,
+            &self.draw_params(self.spec.seed, self.step as u32, self.train_len),
+        );
+        self.adam.set_params(
+            g,
+            &AdamParams::at_step(self.store.layout.total, self.spec.lr, self.step + 1),
+        );
+        let mut list: Vec<&Dispatch> = vec![&self.draw];
+        list.extend(self.net.passes.forward.iter());
+        list.push(&self.loss);
+        list.extend(self.net.passes.backward.iter());
+        list.push(&self.adam);
+        self.in_flight.push_back(submit(g, &list));
+        self.step += 1;
+        while self.in_flight.len() > IN_FLIGHT {
+            if let Some(i) = self.in_flight.pop_front() {
+                wait_for(g, i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The last step's loss, overall and per level (waits for it).
+    pub fn last_loss(&self) -> Result<LevelLoss, String> {
+        let mut r = self.gpu.read_many::<u32>(&[&self.loss_b, &self.level_b])?;
+        let level = r.pop().unwrap_or_default();
+        let loss: Vec<f32> = r
+            .pop()
+            .unwrap_or_default()
+            .iter()
+            .map(|&b| f32::from_bits(b))
+            .collect();
+        Ok(LevelLoss::from_samples(&loss, &level, self.sigmas.len()))
+    }
+
+    /// The DSM loss on `batches` fixed batches of held-out images (the same ones every call).
+    pub fn held_out_loss(&mut self, batches: usize) -> Result<LevelLoss, String> {
+        let (mut loss, mut level) = (Vec::new(), Vec::new());
+        for j in 0..batches {
+            self.held_draw.set_params(
+                &self.gpu,
+                &self.draw_params(0x5eed_0000, j as u32, self.held_len),
+            );
+            let mut list: Vec<&Dispatch> = vec![&self.held_draw];
+            list.extend(self.net.passes.forward.iter());
+            list.push(&self.loss);
+            submit(&self.gpu, &list);
+            let mut r = self.gpu.read_many::<u32>(&[&self.loss_b, &self.level_b])?;
+            level.extend(r.pop().unwrap_or_default());
+            loss.extend(
+                r.pop()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&b| f32::from_bits(b)),
+            );
+        }
+        Ok(LevelLoss::from_samples(&loss, &level, self.sigmas.len()))
+    }
+
+    /// Reads the parameters and Adam's state back.
+    pub fn checkpoint(&self) -> Result<Checkpoint, String> {
+        let (theta, m, v) = self.store.read_all(&self.gpu)?;
+        Ok(Checkpoint {
+            header: CheckpointHeader {
+                model: self.spec.model,
+                sigmas: self.sigmas.clone(),
+                mean: self.mean.clone(),
+                step: self.step,
+                data: self.data_name.clone(),
+                batch: self.spec.batch,
+                lr: self.spec.lr,
+                seed: self.spec.seed,
+                p_uncond: self.spec.p_uncond,
+                layout: self.store.layout.clone(),
+            },
+            theta,
+            m,
+            v,
+        })
+    }
+}
+
+fn check_data(spec: &TrainSpec, train: &ImageSet) -> Result<(), String> {
+    spec.model.check()?;
+    if train.width != spec.model.width || train.height != spec.model.height {
+        return Err(format!(
+            "{}: {}x{} images for a {}x{} model",
+            train.name, train.width, train.height, spec.model.width, spec.model.height
+        ));
+    }
+    if spec.model.classes > 0 && train.classes() == 0 {
+        return Err(format!(
+            "{}: a conditional model needs labelled images",
+            train.name
+        ));
+    }
+    if train.classes() > spec.model.classes && spec.model.classes > 0 {
+        return Err(format!(
+            "{}: labels up to {} for a model of {} classes",
+            train.name,
+            train.classes() - 1,
+            spec.model.classes
+        ));
+    }
+    Ok(())
+}
