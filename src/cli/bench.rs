@@ -28,6 +28,29 @@ pub enum BenchKind {
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
     },
+    /// The GPU image trainer and sampler (wgpu): training images/s and Langevin steps/s for a
+    /// batch, for each architecture, on MNIST 28x28.
+    Images {
+        #[arg(long, default_value_t = 128)]
+        batch: usize,
+        #[arg(long, default_value_t = 5)]
+        windows: usize,
+        #[arg(long, default_value_t = 1.0)]
+        window_s: f64,
+        /// Images per sampling batch.
+        #[arg(long, default_value_t = 64)]
+        sample_n: usize,
+        /// Langevin steps per level in the timed sampling runs (10 levels).
+        #[arg(long, default_value_t = 10)]
+        sample_steps_per_level: usize,
+        #[arg(long, default_value_t = 1024)]
+        hidden: usize,
+        #[arg(long, default_value_t = 32)]
+        channels: usize,
+        /// Architectures to run.
+        #[arg(long, value_delimiter = ',', default_value = "mlp,unet")]
+        archs: Vec<String>,
+    },
     /// Annealed Langevin with the exact 8-component mixture score (ring8), 10,000 particles,
     /// on 1 and 2 threads: particle-steps per second.
     Sample {
@@ -44,6 +67,31 @@ pub enum BenchKind {
 
 pub fn run(which: &BenchKind) -> Result<(), String> {
     match *which {
+        BenchKind::Images {
+            batch,
+            windows,
+            window_s,
+            sample_n,
+            sample_steps_per_level,
+            hidden,
+            channels,
+            ref archs,
+        } => {
+            let b = super::bench_images::ImagesBench {
+                batch,
+                windows: windows.max(1),
+                window_s,
+                sample_n,
+                sample_steps_per_level,
+                hidden,
+                channels,
+                archs: archs.clone(),
+            };
+            for line in super::bench_images::run(&b)? {
+                println!("{line}");
+            }
+            Ok(())
+        }
         BenchKind::Frame { frames } => {
             for line in crate::ui::bench_frame::run(frames.max(1))? {
                 println!("{line}");

@@ -2,8 +2,10 @@
 //! Machine output (JSON) goes to stdout; errors go to stderr with a non-zero exit status.
 
 pub mod bench;
+pub mod bench_images;
 pub mod bench_train;
 pub mod field_cmd;
+pub mod images_cmd;
 pub mod input;
 pub mod render_cmd;
 pub mod sample_cmd;
@@ -46,6 +48,11 @@ pub enum Command {
     Animate(render_cmd::AnimateArgs),
     /// Trains the score network; prints JSON lines and saves the model.
     Train(train_cmd::TrainArgs),
+    /// The image-scale score network on the GPU (wgpu): train, sample.
+    Images {
+        #[command(subcommand)]
+        which: images_cmd::ImagesCommand,
+    },
     /// Benchmarks; prints one JSON object per configuration.
     Bench {
         #[command(subcommand)]
@@ -67,6 +74,7 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::Train(args) => train_cmd::run(&args),
         Command::Render(args) => render_cmd::run(&args),
         Command::Animate(args) => render_cmd::animate(&args),
+        Command::Images { which } => images_cmd::run(&which),
         Command::Bench { which } => bench::run(&which),
     }
 }

@@ -1,0 +1,244 @@
+//! `scorefield images train|sample`: the GPU image trainer and sampler from the command line.
+//! Training prints JSON lines (step, loss, images_per_s, held-out loss); both write atomically.
+
+use crate::gpu::checkpoint::Checkpoint;
+use crate::gpu::models::{Arch, ModelSpec};
+use crate::gpu::params::ParamStore;
+use crate::gpu::sampler::{ImageSampler, SampleSpec};
+use crate::gpu::trainer::{ImageTrainer, TrainSpec};
+use crate::gpu::{Gpu, Kernels};
+use crate::images::DatasetSource;
+use crate::images::grid::{save_csv, save_png, square_cols, tile};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, Subcommand)]
+pub enum ImagesCommand {
+    /// Trains a noise-conditional score network on images (NCSN DSM on the GPU); prints JSON
+    /// lines and saves a checkpoint.
+    Train(TrainImagesArgs),
+    /// Draws images from a checkpoint with annealed Langevin; writes a PNG grid.
+    Sample(SampleImagesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainImagesArgs {
+    /// mnist5k (embedded), idx:PATH (an idx3 images file; labels beside it are used) or
+    /// pngdir:PATH (a folder of PNGs, made grey and 28x28).
+    #[arg(long, default_value = "mnist5k")]
+    pub dataset: String,
+    /// mlp or unet.
+    #[arg(long, default_value = "unet")]
+    pub arch: String,
+    /// Hidden units of the MLP.
+    #[arg(long, default_value_t = 1024)]
+    pub hidden: usize,
+    /// Channels of the U-Net's first resolution (the second has twice as many).
+    #[arg(long, default_value_t = 32)]
+    pub channels: usize,
+    #[arg(long, default_value_t = 2000)]
+    pub steps: u64,
+    #[arg(long, default_value_t = 128)]
+    pub batch: usize,
+    /// Class-conditional with label dropout (classifier-free guidance).
+    #[arg(long)]
+    pub conditional: bool,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f32,
+    #[arg(long, default_value_t = 10)]
+    pub levels: usize,
+    #[arg(long, default_value_t = 0.01)]
+    pub sigma_min: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print a JSON line every this many steps.
+    #[arg(long, default_value_t = 100)]
+    pub log_every: u64,
+    /// Also save the checkpoint every this many steps (0: only at the end).
+    #[arg(long, default_value_t = 1000)]
+    pub checkpoint_every: u64,
+    /// Continue from this checkpoint instead of starting fresh.
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleImagesArgs {
+    #[arg(long)]
+    pub ckpt: PathBuf,
+    #[arg(long, default_value_t = 64)]
+    pub n: usize,
+    /// A class of a conditional model.
+    #[arg(long)]
+    pub class: Option<u32>,
+    /// Guidance strength gamma (1: the conditional score).
+    #[arg(long, default_value_t = 1.0, requires = "class")]
+    pub cfg_scale: f32,
+    /// Langevin steps per noise level.
+    #[arg(long, default_value_t = 100)]
+    pub steps_per_level: usize,
+    /// alpha_i / sigma_i^2.
+    #[arg(long, default_value_t = 0.2)]
+    pub step_ratio: f32,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// Skip the final Tweedie denoising step.
+    #[arg(long)]
+    pub no_denoise: bool,
+    /// Pixels per image pixel in the PNG.
+    #[arg(long, default_value_t = 2)]
+    pub scale: usize,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write the images as CSV: one row of values in [0, 1] per image.
+    #[arg(long)]
+    pub raw: Option<PathBuf>,
+}
+
+pub fn run(command: &ImagesCommand) -> Result<(), String> {
+    match command {
+        ImagesCommand::Train(a) => train(a),
+        ImagesCommand::Sample(a) => sample(a),
+    }
+}
+
+fn open() -> Result<(Gpu, Arc<Kernels>), String> {
+    let gpu = Gpu::new()?;
+    let k = Arc::new(Kernels::new(&gpu));
+    Ok((gpu, k))
+}
+
+fn train(a: &TrainImagesArgs) -> Result<(), String> {
+    let source = DatasetSource::parse(&a.dataset)?;
+    let set = source.load()?;
+    let (train, held) = set.split()?;
+    let (gpu, k) = open()?;
+    let mut t = match &a.resume {
+        Some(p) => ImageTrainer::resume(&gpu, k, &Checkpoint::load(p)?, &train, &held)?,
+        None => {
+            let arch = match Arch::parse(&a.arch)? {
+                Arch::Mlp { .. } => Arch::Mlp { hidden: a.hidden },
+                Arch::Unet { .. } => Arch::Unet {
+                    channels: a.channels,
+                },
+            };
+            let model = ModelSpec {
+                arch,
+                width: set.width,
+                height: set.height,
+                classes: if a.conditional { set.classes() } else { 0 },
+            };
+            if a.conditional && set.classes() == 0 {
+                return Err(format!("{}: --conditional needs labelled images", set.name));
+            }
+            let mut spec = TrainSpec::new(model);
+            spec.batch = a.batch;
+            spec.lr = a.lr;
+            spec.levels = a.levels;
+            spec.sigma_min = a.sigma_min;
+            spec.seed = a.seed;
+            ImageTrainer::new(&gpu, k, spec, &train, &held)?
+        }
+    };
+    println!(
+        "{}",
+        json!({
+            "adapter": gpu.describe(),
+            "dataset": source.label(),
+            "train_images": train.len(),
+            "held_out_images": held.len(),
+            "arch": t.spec.model.arch.describe(),
+            "parameters": t.store.layout.count(),
+            "batch": t.spec.batch,
+            "sigmas": t.sigmas,
+            "conditional": t.spec.model.classes > 0,
+        })
+    );
+    let start_step = t.step_count();
+    let end = start_step + a.steps;
+    let mut since = Instant::now();
+    let mut since_step = start_step;
+    while t.step_count() < end {
+        t.step()?;
+        let s = t.step_count();
+        let log = a.log_every > 0 && (s - start_step).is_multiple_of(a.log_every);
+        if log || s == end {
+            let loss = t.last_loss()?;
+            let images_per_s =
+                (s - since_step) as f64 * t.spec.batch as f64 / since.elapsed().as_secs_f64();
+            if !loss.mean.is_finite() {
+                return Err(format!(
+                    "the loss is not finite at step {s}; the last checkpoint at {} is intact",
+                    a.out.display()
+                ));
+            }
+            let held_loss = t.held_out_loss(2)?;
+            println!(
+                "{}",
+                json!({
+                    "step": s,
+                    "loss": loss.mean,
+                    "held_out_loss": held_loss.mean,
+                    "loss_per_level": loss.per_level,
+                    "images_per_s": images_per_s,
+                })
+            );
+            since = Instant::now();
+            since_step = s;
+        }
+        if a.checkpoint_every > 0 && s.is_multiple_of(a.checkpoint_every) && s != end {
+            t.checkpoint()?.save(&a.out)?;
+        }
+    }
+    t.checkpoint()?.save(&a.out)?;
+    println!(
+        "{}",
+        json!({ "saved": a.out.display().to_string(), "step": t.step_count() })
+    );
+    Ok(())
+}
+
+fn sample(a: &SampleImagesArgs) -> Result<(), String> {
+    let ck = Checkpoint::load(&a.ckpt)?;
+    let (gpu, k) = open()?;
+    let h = &ck.header;
+    let store = ParamStore::new(&gpu, h.layout.clone(), &ck.theta, &ck.m, &ck.v);
+    let spec = SampleSpec {
+        n: a.n,
+        steps_per_level: a.steps_per_level,
+        step_ratio: a.step_ratio,
+        seed: a.seed,
+        class: a.class,
+        cfg_scale: a.cfg_scale,
+        denoise: !a.no_denoise,
+    };
+    let sampler = ImageSampler::new(&gpu, &k, h.model, &store, &h.sigmas, &h.mean, spec)
+        .map_err(|e| format!("{}: {e}", a.ckpt.display()))?;
+    let t0 = Instant::now();
+    let images = sampler.run(|_| {})?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let (w, hh) = (h.model.width, h.model.height);
+    save_png(
+        &tile(&images, w, hh, square_cols(a.n), a.scale.max(1), 2),
+        &a.out,
+    )?;
+    if let Some(raw) = &a.raw {
+        save_csv(&images, w * hh, raw)?;
+    }
+    println!(
+        "{}",
+        json!({
+            "adapter": gpu.describe(),
+            "images": a.n,
+            "score_evaluations_per_image": sampler.evaluations(),
+            "seconds": seconds,
+            "out": a.out.display().to_string(),
+        })
+    );
+    Ok(())
+}
