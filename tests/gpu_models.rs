@@ -279,3 +279,96 @@ fn sampling_is_deterministic_finite_and_guidance_changes_it() {
     let sd0 = (noisy[..784].iter().map(|v| (v - 0.5).powi(2)).sum::<f32>() / 784.0).sqrt();
     assert!((4.0..6.0).contains(&sd0), "{sd0}");
 }
+
+#[test]
+fn the_worker_thread_trains_samples_saves_and_loads_by_commands() {
+    use scorefield::gpu::worker::{ImageCommand, ImageEvent, ImageWorkerHandle};
+    use scorefield::images::DatasetSource;
+    use std::time::Duration;
+    if setup().is_none() {
+        return;
+    }
+    let h = ImageWorkerHandle::spawn(Arc::new(|| {})).expect("thread");
+    let wait = |what: &str, pred: &dyn Fn(&ImageEvent) -> bool| -> ImageEvent {
+        loop {
+            match h.next_event(Duration::from_secs(120)) {
+                Some(ImageEvent::Error(e)) => panic!("{what}: error {e}"),
+                Some(e) if pred(&e) => return e,
+                Some(_) => {}
+                None => panic!("timed out waiting for {what}"),
+            }
+        }
+    };
+    wait("ready", &|e| matches!(e, ImageEvent::Ready { .. }));
+    let model = ModelSpec {
+        arch: Arch::Mlp { hidden: 16 },
+        width: 28,
+        height: 28,
+        classes: 10,
+    };
+    let mut spec = TrainSpec::new(model);
+    spec.batch = 8;
+    h.send(ImageCommand::Start {
+        source: DatasetSource::Mnist5k,
+        spec: Box::new(spec),
+    })
+    .expect("send");
+    h.send(ImageCommand::Step(5)).expect("send");
+    let snap = wait(
+        "5 steps",
+        &|e| matches!(e, ImageEvent::Snapshot(s) if s.step == 5 && !s.running),
+    );
+    if let ImageEvent::Snapshot(s) = snap {
+        assert_eq!((s.classes, s.sigmas.len(), s.width), (10, 10, 28));
+        assert!(s.loss.mean.is_finite() && s.held_out.mean.is_finite());
+    }
+    let mut sample = SampleSpec::new(3);
+    sample.steps_per_level = 1;
+    h.send(ImageCommand::Sample(Box::new(sample)))
+        .expect("send");
+    if let ImageEvent::Samples {
+        images, n, step, ..
+    } = wait("samples", &|e| matches!(e, ImageEvent::Samples { .. }))
+    {
+        assert_eq!((images.len(), n, step), (3 * 784, 3, 5));
+    }
+    h.send(ImageCommand::Ladder { index: 0, seed: 1 })
+        .expect("send");
+    if let ImageEvent::Ladder {
+        noisy,
+        denoised,
+        sigmas,
+        ..
+    } = wait("ladder", &|e| matches!(e, ImageEvent::Ladder { .. }))
+    {
+        assert_eq!((noisy.len(), denoised.len()), (10 * 784, 10 * 784));
+        assert_eq!(sigmas.len(), 10);
+    }
+    let path = std::env::temp_dir().join(format!("sf-worker-{}.sfimg", std::process::id()));
+    h.send(ImageCommand::Save(path.clone())).expect("send");
+    wait("saved", &|e| matches!(e, ImageEvent::Saved(_)));
+    h.send(ImageCommand::Step(2)).expect("send");
+    wait(
+        "7 steps",
+        &|e| matches!(e, ImageEvent::Snapshot(s) if s.step == 7),
+    );
+    h.send(ImageCommand::Load {
+        path: path.clone(),
+        source: DatasetSource::Mnist5k,
+    })
+    .expect("send");
+    wait(
+        "loaded at step 5",
+        &|e| matches!(e, ImageEvent::Snapshot(s) if s.step == 5),
+    );
+    h.send(ImageCommand::Load {
+        path: std::env::temp_dir().join("no-such.sfimg"),
+        source: DatasetSource::Mnist5k,
+    })
+    .expect("send");
+    match h.next_event(Duration::from_secs(60)) {
+        Some(ImageEvent::Error(e)) => assert!(e.contains("no-such.sfimg"), "{e}"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    let _ = std::fs::remove_file(&path);
+}

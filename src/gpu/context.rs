@@ -30,6 +30,29 @@ impl Gpu {
         })
     }
 
+    /// From now on, GPU errors and device loss are recorded (the first message) instead of
+    /// panicking; a long-running worker checks the slot after each submission.
+    pub fn watch_errors(&self) -> std::sync::Arc<std::sync::Mutex<Option<String>>> {
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+        let errors = slot.clone();
+        self.device
+            .on_uncaptured_error(std::sync::Arc::new(move |e: wgpu::Error| {
+                if let Ok(mut s) = errors.lock() {
+                    s.get_or_insert_with(|| format!("GPU error: {e}"));
+                }
+            }));
+        let lost = slot.clone();
+        self.device
+            .set_device_lost_callback(move |reason, message| {
+                if let Ok(mut s) = lost.lock() {
+                    s.get_or_insert_with(|| {
+                        format!("the GPU device was lost ({reason:?}): {message}")
+                    });
+                }
+            });
+        slot
+    }
+
     /// "name (backend, device type)".
     pub fn describe(&self) -> String {
         format!(

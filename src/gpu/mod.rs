@@ -17,3 +17,4 @@ pub mod models;
 pub mod params;
 pub mod sampler;
 pub mod trainer;
+pub mod worker;
