@@ -11,6 +11,7 @@ fn main() {
             screenshot: cli.screenshot,
             screenshot_after_s: cli.screenshot_after,
             autoplay: cli.autoplay,
+            images: cli.images,
         }),
     };
     if let Err(message) = result {

@@ -32,6 +32,9 @@ pub struct Cli {
     /// Start training and play the samplers as soon as the app opens.
     #[arg(long)]
     pub autoplay: bool,
+    /// Open the image panel (the GPU score network) at start.
+    #[arg(long)]
+    pub images: bool,
 }
 
 #[derive(Debug, Subcommand)]

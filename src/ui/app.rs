@@ -85,6 +85,8 @@ pub struct ScorefieldApp {
     pub(crate) playlist_path: String,
     pub(crate) exporter: super::export::Exporter,
     pub(crate) export_stem: String,
+    /// The image-scale GPU trainer's window.
+    pub images: super::images_panel::ImagesPanel,
     ctx: Arc<OnceLock<egui::Context>>,
     screenshot: Option<ScreenshotRequest>,
     applied_theme: Option<(bool, bool)>,
@@ -164,6 +166,7 @@ impl ScorefieldApp {
                 done: Arc::new(Mutex::new(None)),
             }),
             applied_theme: None,
+            images: Default::default(),
         };
         app.reset_samplers();
         app
@@ -652,7 +655,7 @@ impl ScorefieldApp {
         }
     }
 
-    /// Space play/pause, S step, R reset samplers, T train/pause, P presenter, 1-9 presets,
+    /// Space play/pause, S step, R reset samplers, T train/pause, P presenter, I image panel, 1-9 presets,
     /// Delete removes the selected component.
     fn keyboard(&mut self, ctx: &egui::Context) {
         if ctx.memory(|m| m.focused().is_some()) {
@@ -683,6 +686,9 @@ impl ScorefieldApp {
         }
         if pressed(egui::Key::P) {
             self.settings.presenter = !self.settings.presenter;
+        }
+        if pressed(egui::Key::I) {
+            self.images.open = !self.images.open;
         }
         if pressed(egui::Key::Delete) {
             self.delete_selected();
@@ -751,6 +757,7 @@ impl ScorefieldApp {
         let _ = self.ctx.set(ctx.clone());
         self.theme(&ctx);
         self.poll_workers();
+        self.images.poll(&ctx);
         self.poll_exports();
         self.keyboard(&ctx);
         if !self.settings.presenter {
@@ -778,6 +785,7 @@ impl ScorefieldApp {
             self.messages_ui(ui);
             self.panes_ui(ui);
         });
+        self.images.window(&ctx);
         self.screenshot_step(&ctx);
         let busy = self.sampler_view.playing || self.snapshot.as_ref().is_some_and(|s| s.running);
         if busy {

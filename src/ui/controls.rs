@@ -29,6 +29,15 @@ const OBJECTIVES: [(&str, &str); 4] = [
 impl ScorefieldApp {
     pub(crate) fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("scorefield");
+        if ui
+            .button("Images (GPU)…")
+            .on_hover_text(
+                "The noise-conditional score network on MNIST images, trained on the GPU (key I)",
+            )
+            .clicked()
+        {
+            self.images.open = !self.images.open;
+        }
         egui::CollapsingHeader::new("Session and lectures")
             .default_open(false)
             .show(ui, |ui| self.session_ui(ui));

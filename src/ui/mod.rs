@@ -7,6 +7,7 @@ pub mod colormap;
 pub mod controls;
 pub mod export;
 pub mod field_worker;
+pub mod images_panel;
 pub mod metrics_view;
 pub mod mixture_edit;
 pub mod plot_view;
@@ -27,6 +28,8 @@ pub struct Launch {
     pub screenshot_after_s: f64,
     /// Start training and the samplers at once.
     pub autoplay: bool,
+    /// Open the image panel at start.
+    pub images: bool,
 }
 
 pub fn run_app(launch: Launch) -> Result<(), String> {
@@ -49,6 +52,8 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
             if launch.autoplay {
                 app.autoplay();
             }
+            app.images.open = launch.images;
+            app.images.autostart = launch.images && launch.autoplay;
             Ok(Box::new(app))
         }),
     )
