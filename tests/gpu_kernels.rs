@@ -131,45 +131,72 @@ fn bias_silu_and_their_gradients_match_the_cpu_twins() {
 #[test]
 fn conv3x3_forward_and_both_gradients_match_the_cpu_twin() {
     let Some((g, k)) = setup() else { return };
-    let sh = ConvShape {
-        batch: 2,
-        cin: 3,
-        cout: 4,
-        h: 7,
-        w: 5,
-    };
-    let x = vals(2 * 3 * 35, 8);
-    let w = vals(4 * 3 * 9, 9);
-    let dy = vals(2 * 4 * 35, 10);
-    let (xv, wv, dyv) = (g.upload("x", &x), g.upload("w", &w), g.upload("dy", &dy));
-    let (yv, dxv, dwv) = (
-        g.zeros("y", 2 * 4 * 35),
-        g.upload("dx", &vals(x.len(), 11)),
-        g.zeros("dw", w.len()),
-    );
-    submit(
-        &g,
-        &[
-            &conv3x3::conv_forward(&g, &k, sh, &xv, &wv, &yv),
-            &conv3x3::conv_grad_input(&g, &k, sh, &wv, &dyv, &dxv, true),
-            &conv3x3::conv_grad_weight(&g, &k, sh, &xv, &dyv, &dwv),
-        ],
-    );
-    let y = conv3x3::conv_forward_cpu(sh, &x, &w);
-    let (dx, dw) = conv3x3::conv_backward_cpu(sh, &x, &w, &dy);
-    let dx_acc: Vec<f32> = dx
-        .iter()
-        .zip(vals(x.len(), 11))
-        .map(|(a, b)| a + b)
-        .collect();
-    assert_close("conv forward", &g.read(&yv).expect("y"), &y, 1e-5);
-    assert_close(
-        "conv grad_input (accumulated)",
-        &g.read(&dxv).expect("dx"),
-        &dx_acc,
-        1e-5,
-    );
-    assert_close("conv grad_weight", &g.read(&dwv).expect("dw"), &dw, 1e-5);
+    // A small ragged shape, and one with two row tiles (70 outputs) and a split weight gradient.
+    let shapes = [
+        ConvShape {
+            batch: 2,
+            cin: 3,
+            cout: 4,
+            h: 7,
+            w: 5,
+        },
+        ConvShape {
+            batch: 3,
+            cin: 5,
+            cout: 70,
+            h: 28,
+            w: 28,
+        },
+    ];
+    assert!(shapes[1].weight_splits() > 1);
+    for (t, sh) in shapes.into_iter().enumerate() {
+        let hw = sh.h * sh.w;
+        let x = vals(sh.batch * sh.cin * hw, 8);
+        let w = vals(sh.cout * sh.cin * 9, 9);
+        let dy = vals(sh.batch * sh.cout * hw, 10);
+        let (xv, wv, dyv) = (g.upload("x", &x), g.upload("w", &w), g.upload("dy", &dy));
+        let (yv, dxv, dwv) = (
+            g.zeros("y", dy.len()),
+            g.upload("dx", &vals(x.len(), 11)),
+            g.zeros("dw", w.len()),
+        );
+        let parts = g.zeros("parts", sh.parts_len());
+        let [gw, reduce] = conv3x3::conv_grad_weight(&g, &k, sh, &xv, &dyv, &dwv, &parts);
+        submit(
+            &g,
+            &[
+                &conv3x3::conv_forward(&g, &k, sh, &xv, &wv, &yv),
+                &conv3x3::conv_grad_input(&g, &k, sh, &wv, &dyv, &dxv, true),
+                &gw,
+                &reduce,
+            ],
+        );
+        let y = conv3x3::conv_forward_cpu(sh, &x, &w);
+        let (dx, dw) = conv3x3::conv_backward_cpu(sh, &x, &w, &dy);
+        let dx_acc: Vec<f32> = dx
+            .iter()
+            .zip(vals(x.len(), 11))
+            .map(|(a, b)| a + b)
+            .collect();
+        assert_close(
+            &format!("conv forward {t}"),
+            &g.read(&yv).expect("y"),
+            &y,
+            1e-5,
+        );
+        assert_close(
+            &format!("conv grad_input (accumulated) {t}"),
+            &g.read(&dxv).expect("dx"),
+            &dx_acc,
+            1e-5,
+        );
+        assert_close(
+            &format!("conv grad_weight {t}"),
+            &g.read(&dwv).expect("dw"),
+            &dw,
+            1e-5,
+        );
+    }
 }
 
 #[test]

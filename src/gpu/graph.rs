@@ -73,6 +73,8 @@ enum Op {
         w: ParamId,
         y: Tensor,
         shape: ConvShape,
+        /// The weight gradient's partial sums.
+        parts: View,
     },
     GroupNorm {
         x: Tensor,
@@ -292,11 +294,16 @@ impl<'g> Graph<'g> {
             h,
             w,
         };
+        let parts = self.gpu.zeros(
+            "conv weight-gradient parts",
+            if self.training { shape.parts_len() } else { 1 },
+        );
         self.ops.push(Op::Conv {
             x: x.clone(),
             w: wt,
             y: y.clone(),
             shape,
+            parts,
         });
         y
     }
@@ -512,7 +519,7 @@ impl<'g> Graph<'g> {
             Op::Silu { z, y, layout } => {
                 vec![bias_act::silu_forward(g, k, *layout, &z.value, &y.value)]
             }
-            Op::Conv { x, w, y, shape } => vec![conv3x3::conv_forward(
+            Op::Conv { x, w, y, shape, .. } => vec![conv3x3::conv_forward(
                 g,
                 k,
                 *shape,
@@ -708,7 +715,13 @@ impl<'g> Graph<'g> {
                     out.push(bias_act::silu_backward(g, k, *layout, &z.value, &dy(y), gz));
                 }
             }
-            Op::Conv { x, w, y, shape } => {
+            Op::Conv {
+                x,
+                w,
+                y,
+                shape,
+                parts,
+            } => {
                 let gy = dy(y);
                 if let Some((gx, acc)) = Self::grad_target(x, written) {
                     out.push(conv3x3::conv_grad_input(
@@ -721,13 +734,14 @@ impl<'g> Graph<'g> {
                         acc,
                     ));
                 }
-                out.push(conv3x3::conv_grad_weight(
+                out.extend(conv3x3::conv_grad_weight(
                     g,
                     k,
                     *shape,
                     &x.value,
                     &gy,
                     &s.gradient(*w),
+                    parts,
                 ));
             }
             Op::GroupNorm {

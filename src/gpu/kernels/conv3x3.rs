@@ -16,7 +16,9 @@ pub struct ConvParams {
     pub h: u32,
     pub w: u32,
     pub accumulate: u32,
-    pub _pad: [u32; 2],
+    /// Ranges the weight gradient's K = batch h w is split into.
+    pub splits: u32,
+    pub _pad: u32,
 }
 
 const _: () = assert!(std::mem::size_of::<ConvParams>() == 32);
@@ -32,6 +34,19 @@ pub struct ConvShape {
 }
 
 impl ConvShape {
+    /// Splits of the weight gradient's reduction: about 256 workgroups in all, at least 1,024
+    /// pixels per split.
+    pub fn weight_splits(&self) -> usize {
+        let tiles = self.cout.div_ceil(64) * (9 * self.cin).div_ceil(64);
+        let k = self.batch * self.h * self.w;
+        256usize.div_ceil(tiles).clamp(1, (k / 1024).max(1))
+    }
+
+    /// Values of the weight gradient's partial sums buffer.
+    pub fn parts_len(&self) -> usize {
+        self.weight_splits() * self.cout * self.cin * 9
+    }
+
     fn params(&self, accumulate: bool) -> ConvParams {
         ConvParams {
             batch: self.batch as u32,
@@ -40,7 +55,8 @@ impl ConvShape {
             h: self.h as u32,
             w: self.w as u32,
             accumulate: accumulate as u32,
-            _pad: [0; 2],
+            splits: self.weight_splits() as u32,
+            _pad: 0,
         }
     }
 
@@ -108,6 +124,11 @@ pub fn conv_backward_cpu(sh: ConvShape, x: &[f32], w: &[f32], dy: &[f32]) -> (Ve
     (dx, dw)
 }
 
+/// Workgroups for an implicit product with `m` rows and `n` columns.
+fn tiles(m: usize, n: usize, z: usize) -> [u32; 3] {
+    [n.div_ceil(64) as u32, m.div_ceil(64) as u32, z as u32]
+}
+
 pub fn conv_forward(
     gpu: &Gpu,
     k: &Kernels,
@@ -119,11 +140,12 @@ pub fn conv_forward(
     k.conv_forward.dispatch(
         gpu,
         &sh.params(false),
-        &[(1, x), (2, w), (3, y)],
-        groups_1d(sh.batch * sh.cout * sh.h * sh.w),
+        &[(1, w), (2, x), (3, y)],
+        tiles(sh.cout, sh.batch * sh.h * sh.w, 1),
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn conv_grad_input(
     gpu: &Gpu,
     k: &Kernels,
@@ -136,11 +158,13 @@ pub fn conv_grad_input(
     k.conv_grad_input.dispatch(
         gpu,
         &sh.params(accumulate),
-        &[(2, w), (4, dy), (5, dx)],
-        groups_1d(sh.batch * sh.cin * sh.h * sh.w),
+        &[(1, w), (2, dy), (3, dx)],
+        tiles(sh.cin, sh.batch * sh.h * sh.w, 1),
     )
 }
 
+/// The weight gradient: the split product into `parts` (`sh.parts_len()` values), then their sum.
+#[allow(clippy::too_many_arguments)]
 pub fn conv_grad_weight(
     gpu: &Gpu,
     k: &Kernels,
@@ -148,11 +172,21 @@ pub fn conv_grad_weight(
     x: &View,
     dy: &View,
     dw: &View,
-) -> Dispatch {
-    k.conv_grad_weight.dispatch(
-        gpu,
-        &sh.params(false),
-        &[(1, x), (4, dy), (6, dw)],
-        [(sh.cout * sh.cin) as u32, 1, 1],
-    )
+    parts: &View,
+) -> [Dispatch; 2] {
+    let p = sh.params(false);
+    [
+        k.conv_grad_weight.dispatch(
+            gpu,
+            &p,
+            &[(1, dy), (2, x), (3, parts)],
+            tiles(sh.cout, 9 * sh.cin, sh.weight_splits()),
+        ),
+        k.conv_reduce_parts.dispatch(
+            gpu,
+            &p,
+            &[(4, parts), (5, dw)],
+            groups_1d(sh.cout * sh.cin * 9),
+        ),
+    ]
 }
