@@ -395,3 +395,30 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     assert_eq!((img.width(), img.height()), (8 * 58 + 2, 8 * 58 + 2));
     let _ = std::fs::remove_file(&out);
 }
+
+#[test]
+fn without_an_adapter_the_image_panel_explains_and_the_rest_of_the_app_runs() {
+    use scorefield::ui::images_panel::GpuStatus;
+    let mut h = harness(small_settings());
+    h.get_by_label("Images (GPU)…").click();
+    h.step();
+    wait_until(&mut h, "the worker's answer", |a| {
+        !matches!(a.images.status, GpuStatus::Closed | GpuStatus::Opening)
+    });
+    // What the panel shows when `Gpu::new` fails (the worker reports NoAdapter with its reason).
+    h.state_mut().images.status = GpuStatus::NoAdapter("no GPU adapter: test".into());
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("No GPU adapter").is_some());
+    assert!(h.query_by_label_contains("mesa-vulkan-drivers").is_some());
+    assert!(
+        h.query_by_label("New network").is_none(),
+        "no controls without an adapter"
+    );
+    // The 2D app is unaffected: with the window closed, training still runs.
+    h.state_mut().images.open = false;
+    h.step();
+    h.get_by_label("Run training").click();
+    h.step();
+    wait_until(&mut h, "2D training steps", |a| a.train_step() >= 10);
+}

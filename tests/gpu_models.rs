@@ -300,19 +300,7 @@ fn the_worker_thread_trains_samples_saves_and_loads_by_commands() {
         }
     };
     wait("ready", &|e| matches!(e, ImageEvent::Ready { .. }));
-    let model = ModelSpec {
-        arch: Arch::Mlp { hidden: 16 },
-        width: 28,
-        height: 28,
-        classes: 10,
-    };
-    let mut spec = TrainSpec::new(model);
-    spec.batch = 8;
-    h.send(ImageCommand::Start {
-        source: DatasetSource::Mnist5k,
-        spec: Box::new(spec),
-    })
-    .expect("send");
+    start_mlp(&h, 16, 8, 10);
     h.send(ImageCommand::Step(5)).expect("send");
     let snap = wait(
         "5 steps",
@@ -371,4 +359,73 @@ fn the_worker_thread_trains_samples_saves_and_loads_by_commands() {
         other => panic!("expected an error, got {other:?}"),
     }
     let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_gpu_error_stops_the_worker_with_a_message_and_the_checkpoint_stays() {
+    use scorefield::gpu::worker::{ImageCommand, ImageEvent, ImageWorkerHandle};
+    use std::time::Duration;
+    if setup().is_none() {
+        return;
+    }
+    let h = ImageWorkerHandle::spawn(Arc::new(|| {})).expect("thread");
+    let next = || h.next_event(Duration::from_secs(120)).expect("an event");
+    assert!(matches!(next(), ImageEvent::Ready { .. }));
+    start_mlp(&h, 8, 4, 0);
+    assert!(matches!(next(), ImageEvent::Snapshot(_)));
+    let path = std::env::temp_dir().join(format!("sf-gpu-error-{}.sfimg", std::process::id()));
+    h.send(ImageCommand::Save(path.clone())).expect("send");
+    assert!(matches!(next(), ImageEvent::Saved(_)));
+    let saved = std::fs::read(&path).expect("checkpoint");
+    // 400,000 images of 784 values need buffers past every adapter's size limit: a real GPU
+    // validation error, caught by the worker's handler instead of a panic.
+    let mut sample = SampleSpec::new(400_000);
+    sample.steps_per_level = 1;
+    h.send(ImageCommand::Sample(Box::new(sample)))
+        .expect("send");
+    let stopped = loop {
+        match next() {
+            ImageEvent::Stopped(m) => break m,
+            ImageEvent::Error(_) | ImageEvent::Snapshot(_) => {}
+            other => panic!("expected the worker to stop, got {other:?}"),
+        }
+    };
+    assert!(
+        stopped.contains("GPU") && stopped.contains("checkpoint is intact"),
+        "{stopped}"
+    );
+    h.send(ImageCommand::Step(1)).expect("send");
+    match next() {
+        ImageEvent::Error(e) => assert!(e.contains("stopped after a GPU failure"), "{e}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read(&path).expect("checkpoint"),
+        saved,
+        "the checkpoint is untouched"
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Asks the worker for a fresh MLP on the embedded digits.
+fn start_mlp(
+    h: &scorefield::gpu::worker::ImageWorkerHandle,
+    hidden: usize,
+    batch: usize,
+    classes: usize,
+) {
+    let model = ModelSpec {
+        arch: Arch::Mlp { hidden },
+        width: 28,
+        height: 28,
+        classes,
+    };
+    let mut spec = TrainSpec::new(model);
+    spec.batch = batch;
+    let source = scorefield::images::DatasetSource::Mnist5k;
+    h.send(scorefield::gpu::worker::ImageCommand::Start {
+        source,
+        spec: Box::new(spec),
+    })
+    .expect("send");
 }

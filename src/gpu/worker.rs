@@ -249,6 +249,10 @@ impl Worker {
 
     /// A recorded GPU error or device loss stops training for good; other errors are reported.
     fn fail_or_report(&mut self, e: String) {
+        if self.stopped {
+            self.send(ImageEvent::Error(e));
+            return;
+        }
         let gpu_error = self.errors.lock().ok().and_then(|s| s.clone());
         match gpu_error {
             Some(g) => {
