@@ -135,6 +135,16 @@ fn train_then_sample_a_conditional_unet_with_guidance() {
             .all(|r| r.len() == 784 && r.iter().all(|v| (0.0..=1.0).contains(v)))
     );
 
+    // The noise ladder: ten levels, noisy above and denoised below (3x scale, 2-pixel gaps).
+    let ladder = dir.join("ladder.png");
+    ok(bin()
+        .args(["images", "ladder", "--index", "7", "--ckpt"])
+        .arg(&ckpt)
+        .arg("--out")
+        .arg(&ladder));
+    let img = image::open(&ladder).expect("a PNG");
+    assert_eq!((img.width(), img.height()), (10 * 86 + 2, 2 * 86 + 2));
+
     // Resuming continues the step count.
     let out = ok(bin()
         .args([

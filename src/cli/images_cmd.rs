@@ -22,6 +22,27 @@ pub enum ImagesCommand {
     Train(TrainImagesArgs),
     /// Draws images from a checkpoint with annealed Langevin; writes a PNG grid.
     Sample(SampleImagesArgs),
+    /// The noise ladder of one held-out image: the image noised at every level (top row) and
+    /// its Tweedie estimate x + sigma^2 s(x, sigma) (bottom row), as PNG.
+    Ladder(LadderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LadderArgs {
+    #[arg(long)]
+    pub ckpt: PathBuf,
+    /// The data set whose held-out images to use.
+    #[arg(long, default_value = "mnist5k")]
+    pub dataset: String,
+    /// Which held-out image.
+    #[arg(long, default_value_t = 0)]
+    pub index: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    #[arg(long, default_value_t = 3)]
+    pub scale: usize,
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -104,7 +125,36 @@ pub fn run(command: &ImagesCommand) -> Result<(), String> {
     match command {
         ImagesCommand::Train(a) => train(a),
         ImagesCommand::Sample(a) => sample(a),
+        ImagesCommand::Ladder(a) => ladder(a),
     }
+}
+
+fn ladder(a: &LadderArgs) -> Result<(), String> {
+    let ck = Checkpoint::load(&a.ckpt)?;
+    let (_, held) = DatasetSource::parse(&a.dataset)?.load()?.split()?;
+    let h = &ck.header;
+    if held.dim() != h.model.pixels() {
+        return Err(format!(
+            "{}: images of another size than the checkpoint's",
+            held.name
+        ));
+    }
+    let x0 = held.image_f32(a.index % held.len());
+    let (gpu, k) = open()?;
+    let store = ParamStore::new(&gpu, h.layout.clone(), &ck.theta, &ck.m, &ck.v);
+    let (mut rows, denoised) =
+        crate::gpu::sampler::noise_ladder(&gpu, &k, h.model, &store, &h.sigmas, &x0, a.seed)?;
+    rows.extend(denoised);
+    let (w, hh) = (h.model.width, h.model.height);
+    save_png(
+        &tile(&rows, w, hh, h.sigmas.len(), a.scale.max(1), 2),
+        &a.out,
+    )?;
+    println!(
+        "{}",
+        json!({ "sigmas": h.sigmas, "index": a.index % held.len(), "out": a.out.display().to_string() })
+    );
+    Ok(())
 }
 
 fn open() -> Result<(Gpu, Arc<Kernels>), String> {

@@ -42,6 +42,8 @@ pub struct ImagesPanel {
     pub lr: f32,
     pub conditional: bool,
     pub snapshot: Option<Arc<ImageSnapshot>>,
+    /// (step, training loss, held-out loss) per snapshot since the network was built or loaded.
+    pub history: Vec<[f64; 3]>,
     pub steps_per_level: usize,
     pub class: Option<u32>,
     pub cfg_scale: f32,
@@ -76,6 +78,7 @@ impl Default for ImagesPanel {
             lr: 1e-3,
             conditional: true,
             snapshot: None,
+            history: Vec::new(),
             steps_per_level: 20,
             class: None,
             cfg_scale: 1.0,
@@ -149,7 +152,16 @@ impl ImagesPanel {
                     self.messages.push(m.clone());
                     self.status = GpuStatus::Stopped(m);
                 }
-                ImageEvent::Snapshot(s) => self.snapshot = Some(s),
+                ImageEvent::Snapshot(s) => {
+                    let step = s.step as f64;
+                    if self.history.last().is_some_and(|h| h[0] > step) {
+                        self.history.clear();
+                    }
+                    if self.history.last().is_none_or(|h| h[0] < step) {
+                        self.history.push([step, s.loss.mean, s.held_out.mean]);
+                    }
+                    self.snapshot = Some(s);
+                }
                 ImageEvent::Samples {
                     images,
                     n,
@@ -409,6 +421,36 @@ impl ImagesPanel {
             "step {} · {:.0} images/s · loss {:.2} · held-out loss {:.2}",
             s.step, s.images_per_s, s.loss.mean, s.held_out.mean
         ));
+        ui.horizontal(|ui| {
+            self.loss_curve_ui(ui);
+            self.level_bars_ui(ui, &s);
+        });
+    }
+
+    /// Training and held-out loss against the step.
+    fn loss_curve_ui(&self, ui: &mut egui::Ui) {
+        let points = |i: usize| -> egui_plot::PlotPoints<'_> {
+            self.history
+                .iter()
+                .filter(|h| h[i].is_finite())
+                .map(|h| [h[0], h[i]])
+                .collect()
+        };
+        egui_plot::Plot::new("image loss curve")
+            .height(110.0)
+            .width(300.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .x_axis_label("step")
+            .legend(egui_plot::Legend::default())
+            .show(ui, |p| {
+                p.line(egui_plot::Line::new("training loss", points(1)));
+                p.line(egui_plot::Line::new("held-out loss", points(2)));
+            });
+    }
+
+    fn level_bars_ui(&self, ui: &mut egui::Ui, s: &ImageSnapshot) {
         let bars: Vec<egui_plot::Bar> = s
             .held_out
             .per_level
@@ -419,6 +461,7 @@ impl ImagesPanel {
             .collect();
         egui_plot::Plot::new("image loss per level")
             .height(110.0)
+            .width(300.0)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
