@@ -260,6 +260,18 @@ fn idx_and_png_folders_train_and_bad_data_names_the_file() {
     .expect("runs");
     assert!(e.contains("no .png files"), "{e}");
     let e = err(bin()
+        .args([
+            "images",
+            "train",
+            "--conditional",
+            "--p-uncond",
+            "1.5",
+            "--out",
+        ])
+        .arg(dir.join("p")))
+    .expect("runs");
+    assert!(e.contains("--p-uncond"), "{e}");
+    let e = err(bin()
         .args(["images", "train", "--dataset", "cifar10", "--out"])
         .arg(dir.join("g")))
     .expect("runs");

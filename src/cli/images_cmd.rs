@@ -67,6 +67,9 @@ pub struct TrainImagesArgs {
     /// Class-conditional with label dropout (classifier-free guidance).
     #[arg(long)]
     pub conditional: bool,
+    /// Probability of training a conditional model's sample with the null class (MATH §3.7).
+    #[arg(long, default_value_t = 0.15, requires = "conditional")]
+    pub p_uncond: f32,
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f32,
     #[arg(long, default_value_t = 10)]
@@ -164,6 +167,9 @@ fn open() -> Result<(Gpu, Arc<Kernels>), String> {
 }
 
 fn train(a: &TrainImagesArgs) -> Result<(), String> {
+    if !(0.0..=1.0).contains(&a.p_uncond) {
+        return Err(format!("--p-uncond must be in [0, 1], got {}", a.p_uncond));
+    }
     let source = DatasetSource::parse(&a.dataset)?;
     let set = source.load()?;
     let (train, held) = set.split()?;
@@ -192,6 +198,7 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
             spec.levels = a.levels;
             spec.sigma_min = a.sigma_min;
             spec.seed = a.seed;
+            spec.p_uncond = a.p_uncond;
             ImageTrainer::new(&gpu, k, spec, &train, &held)?
         }
     };
