@@ -23,3 +23,4 @@ pub mod session;
 pub mod train;
 pub mod ui;
 pub mod versioned_json;
+pub mod worker_thread;

@@ -391,6 +391,9 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     h.step();
     h.get_by_label("Export PNG").click();
     h.step();
+    wait_until(&mut h, "the export", |a| {
+        a.images.messages.iter().any(|m| m.starts_with("wrote "))
+    });
     let img = image::open(&out).expect("the exported grid is a PNG");
     assert_eq!((img.width(), img.height()), (8 * 58 + 2, 8 * 58 + 2));
     let _ = std::fs::remove_file(&out);

@@ -2,7 +2,9 @@
 //! matches its CPU twin on the machine's adapter (lavapipe in CI). A missing adapter fails the
 //! test, except where `SCOREFIELD_NO_GPU=1` says no adapter is expected; then it says so loudly.
 
-use scorefield::gpu::Gpu;
+mod common;
+
+use common::gpu_or_expected_absence;
 use scorefield::gpu::rng::{gaussian_cpu, gaussian_gpu};
 
 #[test]
@@ -26,25 +28,6 @@ fn every_shader_parses_and_validates() {
         count += 1;
     }
     assert!(count >= 1, "no shaders found in {}", dir.display());
-}
-
-/// The adapter, or `None` where the environment says none is expected.
-fn gpu_or_expected_absence() -> Option<Gpu> {
-    match Gpu::new() {
-        Ok(g) => {
-            println!("GPU adapter: {}", g.describe());
-            Some(g)
-        }
-        Err(e) if std::env::var("SCOREFIELD_NO_GPU").as_deref() == Ok("1") => {
-            eprintln!(
-                "!!!!!!!! SKIPPED GPU TEST: {e}; SCOREFIELD_NO_GPU=1 says no adapter is expected here !!!!!!!!"
-            );
-            None
-        }
-        Err(e) => panic!(
-            "{e}. CI installs lavapipe (mesa-vulkan-drivers); set SCOREFIELD_NO_GPU=1 only where no adapter is expected."
-        ),
-    }
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! every gradient; and the CPU twins' backward products against finite differences (no GPU).
 //! A missing adapter fails, except where `SCOREFIELD_NO_GPU=1` says none is expected.
 
+mod common;
+
 use scorefield::gpu::kernel::submit;
 use scorefield::gpu::kernels::bias_act::{self, Layout};
 use scorefield::gpu::kernels::conv3x3::{self, ConvShape};
@@ -12,22 +14,9 @@ use scorefield::gpu::kernels::{adam, dsm, elementwise, embed, langevin};
 use scorefield::gpu::{Gpu, Kernels};
 
 fn setup() -> Option<(Gpu, Kernels)> {
-    match Gpu::new() {
-        Ok(g) => {
-            println!("GPU adapter: {}", g.describe());
-            let k = Kernels::new(&g);
-            Some((g, k))
-        }
-        Err(e) if std::env::var("SCOREFIELD_NO_GPU").as_deref() == Ok("1") => {
-            eprintln!(
-                "!!!!!!!! SKIPPED GPU TEST: {e}; SCOREFIELD_NO_GPU=1 says no adapter is expected here !!!!!!!!"
-            );
-            None
-        }
-        Err(e) => panic!(
-            "{e}. CI installs lavapipe (mesa-vulkan-drivers); set SCOREFIELD_NO_GPU=1 only where no adapter is expected."
-        ),
-    }
+    let g = common::gpu_or_expected_absence()?;
+    let k = Kernels::new(&g);
+    Some((g, k))
 }
 
 /// Deterministic values in [-1, 1).

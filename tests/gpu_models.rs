@@ -3,6 +3,8 @@
 //! checkpoint round trips, and the sampler. A missing adapter fails, except where
 //! `SCOREFIELD_NO_GPU=1` says none is expected.
 
+mod common;
+
 use scorefield::gpu::checkpoint::Checkpoint;
 use scorefield::gpu::kernel::submit;
 use scorefield::gpu::kernels::dsm;
@@ -17,22 +19,9 @@ use scorefield::images::source::load_mnist5k;
 use std::sync::Arc;
 
 fn setup() -> Option<(Gpu, Arc<Kernels>)> {
-    match Gpu::new() {
-        Ok(g) => {
-            println!("GPU adapter: {}", g.describe());
-            let k = Arc::new(Kernels::new(&g));
-            Some((g, k))
-        }
-        Err(e) if std::env::var("SCOREFIELD_NO_GPU").as_deref() == Ok("1") => {
-            eprintln!(
-                "!!!!!!!! SKIPPED GPU TEST: {e}; SCOREFIELD_NO_GPU=1 says no adapter is expected here !!!!!!!!"
-            );
-            None
-        }
-        Err(e) => panic!(
-            "{e}. CI installs lavapipe (mesa-vulkan-drivers); set SCOREFIELD_NO_GPU=1 only where no adapter is expected."
-        ),
-    }
+    let g = common::gpu_or_expected_absence()?;
+    let k = Arc::new(Kernels::new(&g));
+    Some((g, k))
 }
 
 fn vals(n: usize, seed: u32) -> Vec<f32> {

@@ -16,14 +16,6 @@ pub struct View {
 pub const ALIGN_ELEMENTS: usize = 64;
 
 impl View {
-    pub fn whole(buffer: &wgpu::Buffer) -> View {
-        View {
-            buffer: buffer.clone(),
-            offset_bytes: 0,
-            len: buffer.size() / 4,
-        }
-    }
-
     pub fn binding(&self) -> wgpu::BindingResource<'_> {
         wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: &self.buffer,

@@ -25,7 +25,8 @@ pub fn pcg_hash(v: u32) -> u32 {
     (word >> 22) ^ word
 }
 
-fn uniform01(h: u32) -> f32 {
+/// A uniform in (0, 1) from the top 24 bits of a hash.
+pub fn uniform01(h: u32) -> f32 {
     ((h >> 8) as f32 + 0.5) / 16_777_216.0
 }
 

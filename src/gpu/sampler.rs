@@ -2,7 +2,6 @@
 //! (MATH §4.10) and an optional final Tweedie denoising step (MATH §5), plus the "noise ladder":
 //! one image noised at every level with its Tweedie estimate.
 
-use super::buffers::View;
 use super::context::Gpu;
 use super::kernel::{Dispatch, submit};
 use super::kernels::Kernels;
@@ -51,8 +50,6 @@ pub struct ImageSampler {
     sigmas: Vec<f32>,
     uncond: Net,
     cond: Option<Net>,
-    /// The score the Langevin step uses (the unconditional output, or the guided mix).
-    score: View,
     mix: Option<Dispatch>,
     start: Dispatch,
     /// Per level: sigma_b <- sigma_i for each net.
@@ -154,7 +151,6 @@ impl ImageSampler {
             sigmas: sigmas.to_vec(),
             uncond,
             cond,
-            score,
             mix,
             start,
             fills,
@@ -202,10 +198,6 @@ impl ImageSampler {
     pub fn evaluations(&self) -> usize {
         (1 + self.cond.is_some() as usize)
             * (self.sigmas.len() * self.spec.steps_per_level + self.spec.denoise as usize)
-    }
-
-    pub fn score_view(&self) -> &View {
-        &self.score
     }
 }
 

@@ -121,9 +121,31 @@ impl LevelLoss {
 /// Submissions allowed in flight before the trainer waits for the oldest.
 const IN_FLIGHT: usize = 3;
 
+/// The seed of the fixed held-out batches.
+const HELD_OUT_SEED: u64 = 0x5eed_0000;
+
+/// The uniforms of `dsm.wgsl`'s `draw` for `spec` at `step` over `n_images` images.
+fn draw_params(
+    spec: &TrainSpec,
+    levels: usize,
+    seed: u64,
+    step: u32,
+    n_images: usize,
+) -> DsmParams {
+    DsmParams {
+        batch: spec.batch as u32,
+        pixels: spec.model.pixels() as u32,
+        n_images: n_images as u32,
+        levels: levels as u32,
+        seed: seed as u32,
+        step,
+        conditional: (spec.model.classes > 0) as u32,
+        p_uncond: spec.p_uncond,
+    }
+}
+
 pub struct ImageTrainer {
     gpu: Gpu,
-    kernels: Arc<Kernels>,
     pub spec: TrainSpec,
     pub sigmas: Vec<f32>,
     pub mean: Vec<f32>,
@@ -223,16 +245,8 @@ impl ImageTrainer {
         let sigmas_v = gpu.upload("sigmas", &header.sigmas);
         let data = GpuData::new(gpu, train);
         let held_data = GpuData::new(gpu, held);
-        let params = |d: &GpuData, seed: u64| DsmParams {
-            batch: spec.batch as u32,
-            pixels: pixels as u32,
-            n_images: d.len as u32,
-            levels: header.sigmas.len() as u32,
-            seed: seed as u32,
-            step: 0,
-            conditional: (spec.model.classes > 0) as u32,
-            p_uncond: spec.p_uncond,
-        };
+        let levels = header.sigmas.len();
+        let params = |d: &GpuData, seed: u64| draw_params(&spec, levels, seed, 0, d.len);
         let targets = || DrawTargets {
             xt: &net.x,
             z: &z,
@@ -249,11 +263,11 @@ impl ImageTrainer {
             &sigmas_v,
             targets(),
         );
-        // Held-out batches use a fixed seed and no label dropout beyond the training rate.
+        // Held-out batches come from a fixed seed: the same ones at every evaluation.
         let held_draw = dsm::draw(
             gpu,
             k,
-            &params(&held_data, 0x5eed_0000),
+            &params(&held_data, HELD_OUT_SEED),
             &held_data.pixels,
             &held_data.labels,
             &sigmas_v,
@@ -286,7 +300,6 @@ impl ImageTrainer {
         );
         Ok(ImageTrainer {
             gpu: gpu.clone(),
-            kernels,
             sigmas: header.sigmas,
             mean: header.mean,
             data_name: header.data,
@@ -310,33 +323,18 @@ impl ImageTrainer {
         self.step
     }
 
-    pub fn kernels(&self) -> &Arc<Kernels> {
-        &self.kernels
-    }
-
-    pub fn gpu(&self) -> &Gpu {
-        &self.gpu
-    }
-
-    fn draw_params(&self, seed: u64, step: u32, n_images: usize) -> DsmParams {
-        DsmParams {
-            batch: self.spec.batch as u32,
-            pixels: self.spec.model.pixels() as u32,
-            n_images: n_images as u32,
-            levels: self.sigmas.len() as u32,
-            seed: seed as u32,
-            step,
-            conditional: (self.spec.model.classes > 0) as u32,
-            p_uncond: self.spec.p_uncond,
-        }
-    }
-
     /// One Adam step on a fresh batch (queued; waits only to keep a few steps in flight).
     pub fn step(&mut self) -> Result<(), String> {
         let g = &self.gpu;
         self.draw.set_params(
             g,
-            &self.draw_params(self.spec.seed, self.step as u32, self.train_len),
+            &draw_params(
+                &self.spec,
+                self.sigmas.len(),
+                self.spec.seed,
+                self.step as u32,
+                self.train_len,
+            ),
         );
         self.adam.set_params(
             g,
@@ -357,16 +355,17 @@ impl ImageTrainer {
         Ok(())
     }
 
-    /// The last step's loss, overall and per level (waits for it).
-    pub fn last_loss(&self) -> Result<LevelLoss, String> {
+    /// The last submission's per-sample losses and levels (waits for it).
+    fn read_losses(&self) -> Result<(Vec<f32>, Vec<u32>), String> {
         let mut r = self.gpu.read_many::<u32>(&[&self.loss_b, &self.level_b])?;
         let level = r.pop().unwrap_or_default();
-        let loss: Vec<f32> = r
-            .pop()
-            .unwrap_or_default()
-            .iter()
-            .map(|&b| f32::from_bits(b))
-            .collect();
+        let loss = r.pop().unwrap_or_default();
+        Ok((loss.into_iter().map(f32::from_bits).collect(), level))
+    }
+
+    /// The last step's loss, overall and per level (waits for it).
+    pub fn last_loss(&self) -> Result<LevelLoss, String> {
+        let (loss, level) = self.read_losses()?;
         Ok(LevelLoss::from_samples(&loss, &level, self.sigmas.len()))
     }
 
@@ -376,20 +375,21 @@ impl ImageTrainer {
         for j in 0..batches {
             self.held_draw.set_params(
                 &self.gpu,
-                &self.draw_params(0x5eed_0000, j as u32, self.held_len),
+                &draw_params(
+                    &self.spec,
+                    self.sigmas.len(),
+                    HELD_OUT_SEED,
+                    j as u32,
+                    self.held_len,
+                ),
             );
             let mut list: Vec<&Dispatch> = vec![&self.held_draw];
             list.extend(self.net.passes.forward.iter());
             list.push(&self.loss);
             submit(&self.gpu, &list);
-            let mut r = self.gpu.read_many::<u32>(&[&self.loss_b, &self.level_b])?;
-            level.extend(r.pop().unwrap_or_default());
-            loss.extend(
-                r.pop()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|&b| f32::from_bits(b)),
-            );
+            let (l, lv) = self.read_losses()?;
+            loss.extend(l);
+            level.extend(lv);
         }
         Ok(LevelLoss::from_samples(&loss, &level, self.sigmas.len()))
     }

@@ -10,10 +10,10 @@ use super::kernels::Kernels;
 use super::sampler::{ImageSampler, SampleSpec, noise_ladder};
 use super::trainer::{ImageTrainer, LevelLoss, TrainSpec};
 use crate::images::{DatasetSource, ImageSet};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use crate::worker_thread::WorkerThread;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Interval between snapshots while training runs.
@@ -95,51 +95,20 @@ pub enum ImageEvent {
     Error(String),
 }
 
-pub type Wake = Arc<dyn Fn() + Send + Sync>;
+pub use crate::worker_thread::Wake;
 
-pub struct ImageWorkerHandle {
-    commands: Sender<ImageCommand>,
-    events: Receiver<ImageEvent>,
-    thread: Option<JoinHandle<()>>,
-}
+/// The image trainer thread's handle (see [`WorkerThread`]).
+pub type ImageWorkerHandle = WorkerThread<ImageCommand, ImageEvent>;
 
-impl ImageWorkerHandle {
+impl WorkerThread<ImageCommand, ImageEvent> {
     /// Starts the thread; it opens the GPU and reports `Ready` or `NoAdapter`.
     pub fn spawn(wake: Wake) -> Result<ImageWorkerHandle, String> {
-        let (cmd_tx, cmd_rx) = bounded(64);
-        let (ev_tx, ev_rx) = bounded(64);
-        let thread = std::thread::Builder::new()
-            .name("scorefield-images".into())
-            .spawn(move || worker_main(cmd_rx, ev_tx, wake))
-            .map_err(|e| format!("cannot start the image trainer thread: {e}"))?;
-        Ok(ImageWorkerHandle {
-            commands: cmd_tx,
-            events: ev_rx,
-            thread: Some(thread),
-        })
-    }
-
-    pub fn send(&self, command: ImageCommand) -> Result<(), String> {
-        self.commands
-            .send(command)
-            .map_err(|_| "the image trainer thread has stopped".to_string())
-    }
-
-    pub fn drain_events(&self) -> Vec<ImageEvent> {
-        self.events.try_iter().collect()
-    }
-
-    pub fn next_event(&self, timeout: Duration) -> Option<ImageEvent> {
-        self.events.recv_timeout(timeout).ok()
-    }
-}
-
-impl Drop for ImageWorkerHandle {
-    fn drop(&mut self) {
-        let _ = self.commands.send(ImageCommand::Shutdown);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        WorkerThread::start(
+            "scorefield-images",
+            "the image trainer thread",
+            || ImageCommand::Shutdown,
+            move |commands, events| worker_main(commands, events, wake),
+        )
     }
 }
 

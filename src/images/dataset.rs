@@ -112,14 +112,6 @@ impl ImageSet {
             self.subset(held, " (held out)"),
         ))
     }
-
-    /// Pixel values in `[0, 1]` of the first `n` images, row-major (for the sigma heuristic).
-    pub fn rows_f32(&self, n: usize) -> Vec<f32> {
-        self.pixels[..n.min(self.len()) * self.dim()]
-            .iter()
-            .map(|&v| v as f32 / 255.0)
-            .collect()
-    }
 }
 
 #[cfg(test)]

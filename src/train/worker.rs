@@ -7,9 +7,9 @@ use super::config::TrainConfig;
 use super::trainer::Trainer;
 use crate::data::Dataset;
 use crate::nn::{Objective, ScoreModel};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use crate::worker_thread::WorkerThread;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Interval between snapshots while running.
@@ -53,15 +53,12 @@ pub enum TrainerEvent {
     Error(String),
 }
 
-pub type Wake = Arc<dyn Fn() + Send + Sync>;
+pub use crate::worker_thread::Wake;
 
-pub struct TrainerHandle {
-    commands: Sender<TrainerCommand>,
-    events: Receiver<TrainerEvent>,
-    thread: Option<JoinHandle<()>>,
-}
+/// The training thread's handle (see [`WorkerThread`]).
+pub type TrainerHandle = WorkerThread<TrainerCommand, TrainerEvent>;
 
-impl TrainerHandle {
+impl WorkerThread<TrainerCommand, TrainerEvent> {
     /// Starts the worker, paused, with `config` on `data`.
     pub fn spawn(config: TrainConfig, data: Dataset, wake: Wake) -> Result<TrainerHandle, String> {
         TrainerHandle::spawn_from(config, data, None, wake)
@@ -78,42 +75,12 @@ impl TrainerHandle {
             Some(net) => Trainer::from_model(config, data, net)?,
             None => Trainer::new(config, data)?,
         };
-        let (cmd_tx, cmd_rx) = bounded(64);
-        let (ev_tx, ev_rx) = bounded(64);
-        let thread = std::thread::Builder::new()
-            .name("scorefield-trainer".into())
-            .spawn(move || Worker::new(trainer, ev_tx, wake).run(cmd_rx))
-            .map_err(|e| format!("cannot start the trainer thread: {e}"))?;
-        Ok(TrainerHandle {
-            commands: cmd_tx,
-            events: ev_rx,
-            thread: Some(thread),
-        })
-    }
-
-    pub fn send(&self, command: TrainerCommand) -> Result<(), String> {
-        self.commands
-            .send(command)
-            .map_err(|_| "the trainer thread has stopped".to_string())
-    }
-
-    /// Every event received so far.
-    pub fn drain_events(&self) -> Vec<TrainerEvent> {
-        self.events.try_iter().collect()
-    }
-
-    /// Waits up to `timeout` for the next event.
-    pub fn next_event(&self, timeout: Duration) -> Option<TrainerEvent> {
-        self.events.recv_timeout(timeout).ok()
-    }
-}
-
-impl Drop for TrainerHandle {
-    fn drop(&mut self) {
-        let _ = self.commands.send(TrainerCommand::Shutdown);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        WorkerThread::start(
+            "scorefield-trainer",
+            "the trainer thread",
+            || TrainerCommand::Shutdown,
+            move |commands, events| Worker::new(trainer, events, wake).run(commands),
+        )
     }
 }
 

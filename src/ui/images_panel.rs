@@ -61,6 +61,11 @@ pub struct ImagesPanel {
     samples: Option<Picture>,
     ladder: Option<Picture>,
     pub messages: Vec<String>,
+    /// Results of PNG exports, which encode and write off the UI thread.
+    exports: (
+        std::sync::mpsc::Sender<String>,
+        std::sync::mpsc::Receiver<String>,
+    ),
 }
 
 impl Default for ImagesPanel {
@@ -93,6 +98,7 @@ impl Default for ImagesPanel {
             samples: None,
             ladder: None,
             messages: Vec::new(),
+            exports: std::sync::mpsc::channel(),
         }
     }
 }
@@ -123,6 +129,7 @@ impl ImagesPanel {
 
     /// Applies the worker's events (every frame, open or not).
     pub fn poll(&mut self, ctx: &egui::Context) {
+        self.messages.extend(self.exports.1.try_iter());
         let Some(w) = &self.worker else {
             return;
         };
@@ -567,11 +574,16 @@ impl ImagesPanel {
                 && let Some(p) = &self.samples
             {
                 let path = PathBuf::from(self.export_path.trim());
-                let msg = match save_png(&p.tiled, &path) {
-                    Ok(()) => format!("wrote {}", path.display()),
-                    Err(e) => e,
-                };
-                self.messages.push(msg);
+                let (tiled, done) = (p.tiled.clone(), self.exports.0.clone());
+                let ctx = ui.ctx().clone();
+                std::thread::spawn(move || {
+                    let msg = match save_png(&tiled, &path) {
+                        Ok(()) => format!("wrote {}", path.display()),
+                        Err(e) => e,
+                    };
+                    let _ = done.send(msg);
+                    ctx.request_repaint();
+                });
             }
         });
     }

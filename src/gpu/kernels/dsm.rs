@@ -7,6 +7,7 @@ use crate::gpu::context::Gpu;
 use crate::gpu::kernel::{Dispatch, groups_1d};
 use crate::gpu::kernels::Kernels;
 use crate::gpu::rng::pcg_hash;
+pub use crate::gpu::rng::uniform01;
 use bytemuck::{Pod, Zeroable};
 
 #[repr(C)]
@@ -27,10 +28,6 @@ const _: () = assert!(std::mem::size_of::<DsmParams>() == 32);
 /// `K(s, t, i) = H(s ^ H(t ^ H(i)))`.
 pub fn key(s: u32, t: u32, i: u32) -> u32 {
     pcg_hash(s ^ pcg_hash(t ^ pcg_hash(i)))
-}
-
-pub fn uniform01(h: u32) -> f32 {
-    ((h >> 8) as f32 + 0.5) / 16_777_216.0
 }
 
 /// The standard normal at counter `i` (Box-Muller, cosine branch).

@@ -51,6 +51,14 @@ impl GnShape {
     }
 }
 
+/// (mean, 1 / sqrt(biased variance + EPS)) of one (sample, group) block, in f64.
+fn group_stats(x: &[f32]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let mu = x.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let var = x.iter().map(|&v| (v as f64 - mu).powi(2)).sum::<f64>() / n;
+    (mu, 1.0 / (var + EPS as f64).sqrt())
+}
+
 /// CPU twin of `forward`: `(y, stats)` with stats = (mu, rstd) per (sample, group).
 pub fn gn_forward_cpu(
     sh: GnShape,
@@ -64,14 +72,7 @@ pub fn gn_forward_cpu(
     for b in 0..sh.batch {
         for g in 0..sh.groups {
             let r = sh.block(b, g);
-            let n = r.len() as f64;
-            let mu = x[r.clone()].iter().map(|&v| v as f64).sum::<f64>() / n;
-            let var = x[r.clone()]
-                .iter()
-                .map(|&v| (v as f64 - mu).powi(2))
-                .sum::<f64>()
-                / n;
-            let rstd = 1.0 / (var + EPS as f64).sqrt();
+            let (mu, rstd) = group_stats(&x[r.clone()]);
             for i in r {
                 let c = (i / sh.hw) % sh.channels;
                 y[i] = gamma[c] * ((x[i] as f64 - mu) * rstd) as f32
@@ -100,13 +101,7 @@ pub fn gn_backward_cpu(
         for g in 0..sh.groups {
             let r = sh.block(b, g);
             let n = r.len() as f64;
-            let mu = x[r.clone()].iter().map(|&v| v as f64).sum::<f64>() / n;
-            let var = x[r.clone()]
-                .iter()
-                .map(|&v| (v as f64 - mu).powi(2))
-                .sum::<f64>()
-                / n;
-            let rstd = 1.0 / (var + EPS as f64).sqrt();
+            let (mu, rstd) = group_stats(&x[r.clone()]);
             let xhat = |i: usize| (x[i] as f64 - mu) * rstd;
             let gg = |i: usize| dy[i] as f64 * gamma[(i / sh.hw) % sh.channels] as f64;
             let mean_g = r.clone().map(gg).sum::<f64>() / n;
