@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod nn;
 pub mod noise;
 pub mod render;
+pub mod runtime_dir;
 pub mod sample;
 pub mod scene;
 pub mod session;

@@ -4,6 +4,8 @@ use clap::Parser;
 use scorefield::cli::{Cli, run};
 
 fn main() {
+    // Before any thread or graphics library starts (see `runtime_dir`).
+    scorefield::runtime_dir::ensure_runtime_dir();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(command) => run(command),

@@ -263,6 +263,58 @@ fn the_brush_paints_points_on_sample_only_data() {
     );
 }
 
+/// Waits until no export is in flight and `n` files have been reported saved.
+fn wait_for_saved(h: &mut Harness<'static, ScorefieldApp>, n: usize) {
+    wait_until(h, "the exports", |a| {
+        a.exports_in_flight().is_empty()
+            && a.notices()
+                .iter()
+                .filter(|m| m.starts_with("saved "))
+                .count()
+                >= n
+    });
+}
+
+#[test]
+fn the_field_csv_and_model_exports_are_on_buttons_and_agree() {
+    let dir = std::env::temp_dir().join(format!("scorefield-app-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let stem = dir.join("lecture").display().to_string();
+    let mut h = harness(small_settings());
+    h.get_by_label("Run training").click();
+    h.step();
+    wait_until(&mut h, "training steps", |a| a.train_step() >= 30);
+    h.get_by_label("Pause training").click();
+    h.step();
+    wait_until(&mut h, "the pause and a field", |a| {
+        !a.is_training() && a.field_result().is_some()
+    });
+    h.state_mut().set_export_stem(&stem);
+    h.get_by_label("Export").click();
+    h.step();
+    for button in [
+        "Export field CSV",
+        "Export model (JSON)",
+        "Export model (safetensors)",
+    ] {
+        h.get_by_label(button).click();
+        h.step();
+    }
+    wait_for_saved(&mut h, 3);
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+    let csv = std::fs::read_to_string(format!("{stem}-field.csv")).expect("field csv");
+    assert!(
+        csv.starts_with("x,y,log_density,score_x,score_y,exact_score_x,exact_score_y,error\n"),
+        "{}",
+        csv.lines().next().unwrap_or_default()
+    );
+    let load = |ext: &str| {
+        scorefield::nn::ScoreModel::load(std::path::Path::new(&format!("{stem}-model.{ext}")))
+            .expect("the exported model loads")
+    };
+    assert_eq!(load("json"), load("safetensors"));
+}
+
 #[test]
 fn exports_from_the_app_write_files_and_refuse_a_second_export_of_the_same_file() {
     let dir = std::env::temp_dir().join(format!("scorefield-app-export-{}", std::process::id()));
@@ -280,14 +332,7 @@ fn exports_from_the_app_write_files_and_refuse_a_second_export_of_the_same_file(
         .export(scorefield::ui::export::ExportKind::Svg, &stem);
     h.state_mut()
         .export(scorefield::ui::export::ExportKind::SamplesCsv, &stem);
-    wait_until(&mut h, "the exports", |a| {
-        a.exports_in_flight().is_empty()
-            && a.notices()
-                .iter()
-                .filter(|n| n.starts_with("saved "))
-                .count()
-                >= 4
-    });
+    wait_for_saved(&mut h, 4);
     for suffix in ["-A.svg", "-B.svg", "-A.csv", "-B.csv"] {
         let path = format!("{stem}{suffix}");
         assert!(
@@ -297,7 +342,7 @@ fn exports_from_the_app_write_files_and_refuse_a_second_export_of_the_same_file(
         );
     }
     let csv = std::fs::read_to_string(format!("{stem}-A.csv")).expect("csv");
-    assert!(csv.starts_with("x,y,diverged\n"));
+    assert!(csv.starts_with("x,y,particle,diverged\n"));
     assert_eq!(csv.lines().count(), 1 + 1280);
     let svg = std::fs::read_to_string(format!("{stem}-B.svg")).expect("svg");
     assert!(svg.contains("annealed-langevin"));

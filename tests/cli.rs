@@ -1,50 +1,9 @@
 //! End-to-end runs of the `scorefield` binary: every subcommand on small inputs, output parsed
 //! and checked; bad arguments and bad files give errors that name what is wrong.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_scorefield"))
-}
-
-/// A fresh scratch folder per test.
-fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("scorefield-cli-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("binary runs");
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Runs and expects failure; returns stderr.
-fn run_err(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("binary runs");
-    assert!(!out.status.success(), "expected a failure");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
-}
-
-fn csv_rows(path: &Path) -> Vec<Vec<f64>> {
-    let text = std::fs::read_to_string(path).expect("csv written");
-    text.lines()
-        .skip(1)
-        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
-        .collect()
-}
+use support::{bin, csv_rows, json, run_err, run_ok, scratch};
 
 #[test]
 fn presets_lists_every_data_set() {

@@ -1,6 +1,8 @@
 //! The real binary opens its window under Xvfb, draws the field, and saves a screenshot; the
 //! plot area must show the density heatmap (many distinct colours), not a blank panel.
-//! Needs `xvfb-run` and a Vulkan or GL driver (`.ci/run` installs them: xvfb, mesa-vulkan-drivers).
+//! It runs without `XDG_RUNTIME_DIR`, as on a fresh machine, and must not complain about it.
+//! Needs `xvfb-run` and a Vulkan or GL driver (`tests/run.sh` installs them: xvfb,
+//! mesa-vulkan-drivers).
 
 use std::collections::HashSet;
 use std::process::Command;
@@ -11,14 +13,24 @@ fn the_window_draws_the_field() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-artifacts");
     std::fs::create_dir_all(&dir).expect("artifact dir");
     let png = dir.join("window.png");
-    let status = Command::new("xvfb-run")
+    let out = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24"])
         .arg(env!("CARGO_BIN_EXE_scorefield"))
         .arg("--screenshot")
         .arg(&png)
-        .status()
-        .expect("xvfb-run must be installed to test the window (apt-get install xvfb xauth; see .ci/run)");
-    assert!(status.success(), "the app exited with {status}");
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .expect("xvfb-run must be installed to test the window (apt-get install xvfb xauth; see tests/run.sh)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the app exited with {}: {stderr}",
+        out.status
+    );
+    assert!(
+        !stderr.contains("XDG_RUNTIME_DIR"),
+        "the launch complained about the runtime directory:\n{stderr}"
+    );
     println!("window screenshot: {}", png.display());
     let img = image::open(&png).expect("a PNG screenshot").to_rgba8();
     let (w, h) = img.dimensions();

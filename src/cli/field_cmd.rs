@@ -1,19 +1,32 @@
-//! `scorefield field`: the exact field on a grid, as CSV.
+//! `scorefield field`: the exact field, a trained model's field, or both, on a grid, as CSV
+//! (the columns are described in `field/csv.rs`).
 
-use super::input::{DataArgs, parse_range};
+use super::input::{DataArgs, load_learned, parse_range};
 use crate::atomic_file::write_atomic;
 use crate::dist::NoiseLevel;
-use crate::field::FieldGrid;
-use crate::geom::Bounds;
+use crate::field::{FieldColumns, FieldGrid};
+use crate::geom::{Bounds, Point};
+use crate::sample::ScoreSource;
 use clap::Args;
-use std::io::Write;
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(allow_negative_numbers = true)]
 pub struct FieldArgs {
+    /// The data (optional with --model: then the exact field, the density and the error are
+    /// written beside the learned field).
     #[command(flatten)]
     pub data: DataArgs,
+    /// A trained model (JSON or safetensors): write its learned field.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Class for a conditional model (classifier-free guidance, MATH §4.10).
+    #[arg(long, requires = "model")]
+    pub class: Option<usize>,
+    /// Classifier-free guidance scale gamma >= 0 (with --class).
+    #[arg(long, default_value_t = 1.0, requires = "class")]
+    pub cfg_scale: f64,
     /// VE noise level sigma >= 0 (sample-only data needs sigma > 0).
     #[arg(long, required_unless_present = "abar")]
     pub sigma: Option<f64>,
@@ -32,7 +45,11 @@ pub struct FieldArgs {
 }
 
 pub fn run(args: &FieldArgs) -> Result<(), String> {
-    let data = args.data.load()?;
+    let data = if args.model.is_some() {
+        args.data.load_optional()?
+    } else {
+        Some(args.data.load()?)
+    };
     let level = match (args.sigma, args.abar) {
         (_, Some(abar)) => NoiseLevel::Vp { abar },
         (Some(sigma), None) => NoiseLevel::Ve { sigma },
@@ -41,7 +58,9 @@ pub fn run(args: &FieldArgs) -> Result<(), String> {
     level
         .validate()
         .map_err(|e| format!("--sigma/--abar: {e}"))?;
-    if data.mixture().is_none() && level.noise_var() <= 0.0 {
+    // Point sets have no density at sigma = 0; with a model the exact columns are then left out.
+    let has_reference = |d: &crate::data::Dataset| d.mixture().is_some() || level.noise_var() > 0.0;
+    if args.model.is_none() && data.as_ref().is_some_and(|d| !has_reference(d)) {
         return Err("--sigma: sample-only data has no density at sigma = 0; give sigma > 0".into());
     }
     if !(1..=4096).contains(&args.grid) {
@@ -53,14 +72,41 @@ pub fn run(args: &FieldArgs) -> Result<(), String> {
         y_min: args.ylim.0,
         y_max: args.ylim.1,
     };
-    let grid = FieldGrid::reference(&data, level, args.grid, bounds);
-    write_atomic(&args.out, |w| write_field_csv(w, &grid))
+    let reference = data
+        .as_ref()
+        .filter(|d| has_reference(d))
+        .map(|d| FieldGrid::reference(d, level, args.grid, bounds));
+    let points = FieldGrid::nodes(args.grid, &bounds);
+    let learned = match &args.model {
+        Some(path) => {
+            let source = load_learned(path, args.class, args.cfg_scale)?;
+            Some(learned_field(&source, level, &points))
+        }
+        None => None,
+    };
+    let reference_values: Option<Vec<(f64, Point)>> =
+        reference.map(|g| g.log_density.into_iter().zip(g.score).collect::<Vec<_>>());
+    let columns = FieldColumns {
+        points: &points,
+        reference: reference_values.as_deref(),
+        learned: learned.as_deref(),
+    };
+    let bad = columns.non_finite_nodes();
+    if bad > 0 {
+        return Err(format!(
+            "{}: not written: the field is not finite at {bad} of {} grid nodes (try a smaller --sigma or a smaller view)",
+            args.out.display(),
+            points.len()
+        ));
+    }
+    write_atomic(&args.out, |w| columns.write(w))
 }
 
-fn write_field_csv(w: &mut dyn Write, grid: &FieldGrid) -> std::io::Result<()> {
-    writeln!(w, "x,y,log_density,score_x,score_y")?;
-    for ((p, l), s) in grid.points.iter().zip(&grid.log_density).zip(&grid.score) {
-        writeln!(w, "{},{},{},{},{}", p.x, p.y, l, s.x, s.y)?;
-    }
-    Ok(())
+/// The score of `source` at `level` on `points`, in parallel chunks.
+fn learned_field(source: &dyn ScoreSource, level: NoiseLevel, points: &[Point]) -> Vec<Point> {
+    let mut out = vec![Point::zeros(); points.len()];
+    out.par_chunks_mut(1024)
+        .zip(points.par_chunks(1024))
+        .for_each(|(o, p)| source.score_batch(level, p, o));
+    out
 }

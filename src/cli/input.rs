@@ -4,12 +4,14 @@ use crate::data::Dataset;
 use crate::data::mixture_file::load_mixture_file;
 use crate::data::points_file::load_points_csv;
 use crate::dist::EmpiricalMixture;
+use crate::nn::ScoreModel;
+use crate::sample::LearnedScore;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Exactly one data source.
+/// One data source (each command says whether it needs one; `load` asks for it).
 #[derive(Debug, Args, Clone)]
-#[group(required = true, multiple = false)]
+#[group(required = false, multiple = false)]
 pub struct DataArgs {
     /// A built-in data set (see `scorefield presets`).
     #[arg(long, value_name = "NAME")]
@@ -23,22 +25,62 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
+    /// The data set; an error when none was given.
     pub fn load(&self) -> Result<Dataset, String> {
+        self.load_optional()?
+            .ok_or_else(|| "give one of --preset, --mixture or --points".to_string())
+    }
+
+    /// The data set, or `None` when no source was given.
+    pub fn load_optional(&self) -> Result<Option<Dataset>, String> {
         if let Some(name) = &self.preset {
-            return Ok(crate::data::preset(name)?.dataset());
+            return Ok(Some(crate::data::preset(name)?.dataset()));
         }
         if let Some(path) = &self.mixture {
             return load_mixture_file(path)
-                .map(Dataset::Mixture)
+                .map(|m| Some(Dataset::Mixture(m)))
                 .map_err(|e| e.to_string());
         }
         if let Some(path) = &self.points {
             return load_points_csv(path)
-                .map(|p| Dataset::Points(EmpiricalMixture::new(p)))
+                .map(|p| Some(Dataset::Points(EmpiricalMixture::new(p))))
                 .map_err(|e| e.to_string());
         }
-        Err("give one of --preset, --mixture or --points".to_string())
+        Ok(None)
     }
+}
+
+/// A trained model (JSON or safetensors) as a score source, conditioned on `class` with
+/// classifier-free guidance scale `cfg_scale` (MATH §4.10); both checked against the model.
+pub fn load_learned(
+    path: &Path,
+    class: Option<usize>,
+    cfg_scale: f64,
+) -> Result<LearnedScore, String> {
+    let model = ScoreModel::load(path)?;
+    let name = path.display();
+    let n_classes = model.net.config.n_classes;
+    if let Some(k) = class {
+        if n_classes == 0 {
+            return Err(format!("--class {k}: {name} is not a conditional model"));
+        }
+        if k >= n_classes {
+            return Err(format!(
+                "--class {k}: {name} has {n_classes} classes (0..{})",
+                n_classes - 1
+            ));
+        }
+    }
+    if !(cfg_scale.is_finite() && cfg_scale >= 0.0) {
+        return Err(format!(
+            "--cfg-scale must be finite and >= 0, got {cfg_scale}"
+        ));
+    }
+    Ok(LearnedScore {
+        model: std::sync::Arc::new(model),
+        class,
+        cfg_scale,
+    })
 }
 
 /// Parses `A,B` with finite `A < B` (for `--xlim`, `--ylim`).

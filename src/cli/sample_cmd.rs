@@ -1,14 +1,17 @@
 //! `scorefield sample`: run a sampler with the exact (or empirical) score; samples as CSV,
 //! metrics as one JSON object on stdout.
 
-use super::input::DataArgs;
+use super::input::{DataArgs, load_learned};
 use crate::atomic_file::write_atomic;
 use crate::data::Dataset;
+use crate::geom::Point;
 use crate::metrics::{energy_distance, mode_report};
-use crate::nn::ScoreModel;
+use crate::sample::op::NoiseUse;
+use crate::sample::pc::CorrectorRule;
+use crate::sample::vp::{DdpmVariance, TimestepSpacing};
 use crate::sample::{
-    DataInfo, EmpiricalScore, ExactMixtureScore, GuidedMixtureScore, InitSpec, LearnedScore, Plan,
-    SamplerKind, SamplerRun, SamplerSettings, ScoreSource, Trajectories,
+    DataInfo, EmpiricalScore, ExactMixtureScore, GuidedMixtureScore, InitSpec, Plan, SamplerKind,
+    SamplerRun, SamplerSettings, ScoreSource, Trajectories,
 };
 use clap::Args;
 use std::io::Write;
@@ -26,8 +29,9 @@ pub struct SampleArgs {
     /// pf-ode-heun, ddpm, ddim, pc, pc-vp.
     #[arg(long, value_parser = SamplerKind::parse)]
     pub sampler: SamplerKind,
-    #[arg(long, default_value_t = 1280)]
-    pub particles: usize,
+    /// Number of particles (default 1,280; with --init-file, the file's row count).
+    #[arg(long)]
+    pub particles: Option<usize>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Step size (NCSN convention, MATH §1); for annealed Langevin the step at sigma_min.
@@ -44,8 +48,35 @@ pub struct SampleArgs {
     #[arg(long)]
     pub sigma_min: Option<f64>,
     /// uniform:LO,HI or gaussian:STD (centred on the data mean; on 0 for VP samplers).
-    #[arg(long, value_parser = InitSpec::parse)]
+    #[arg(long, value_parser = InitSpec::parse, conflicts_with = "init_file")]
     pub init: Option<InitSpec>,
+    /// Start from these points (CSV `x,y` per particle, as `--points` reads) instead of drawing
+    /// them; particle i is row i, so its noise is the same as in a run that drew it.
+    #[arg(long, value_name = "START.csv")]
+    pub init_file: Option<PathBuf>,
+    /// DDIM's eta in [0, 1]: 0 is deterministic (default), 1 equals DDPM with the posterior
+    /// variance.
+    #[arg(long)]
+    pub eta: Option<f64>,
+    /// Which DDPM time steps the VP samplers (ddpm, ddim, pc-vp) visit: leading, trailing
+    /// (default) or linspace, as standard diffusion libraries define them.
+    #[arg(long, value_parser = TimestepSpacing::parse)]
+    pub spacing: Option<TimestepSpacing>,
+    /// DDPM's noise variance (ddpm, pc-vp): beta (default, sigma_t^2 = beta_t) or posterior
+    /// (sigma_t^2 = beta_t (1 - abar_{t-1}) / (1 - abar_t)).
+    #[arg(long, value_parser = DdpmVariance::parse)]
+    pub variance: Option<DdpmVariance>,
+    /// The pc-vp corrector's step factor: abar (default; the score-SDE paper's Algorithm 5) or
+    /// one-minus-beta (that paper's reference code).
+    #[arg(long, value_parser = CorrectorRule::parse)]
+    pub corrector_rule: Option<CorrectorRule>,
+    /// End with one denoising step to Tweedie's estimate E[x_0 | x] at the final level (MATH §5).
+    #[arg(long)]
+    pub denoise: bool,
+    /// Also write every Gaussian draw the run uses, `step,particle,z_x,z_y` (and the accept
+    /// uniform `u` for MALA), so another implementation can replay the run.
+    #[arg(long, value_name = "FILE.csv")]
+    pub noise_out: Option<PathBuf>,
     /// Classifier guidance towards this mixture component (exact posterior, MATH §4.10).
     #[arg(long)]
     pub guidance_class: Option<usize>,
@@ -79,7 +110,16 @@ pub struct SampleArgs {
 
 pub fn run(args: &SampleArgs) -> Result<(), String> {
     let data = args.data.load()?;
-    if args.particles == 0 {
+    check_sampler_options(args)?;
+    let start = match &args.init_file {
+        Some(path) => Some(load_start(path, args.particles)?),
+        None => None,
+    };
+    let n_particles = match &start {
+        Some(xs) => xs.len(),
+        None => args.particles.unwrap_or(1280),
+    };
+    if n_particles == 0 {
         return Err("--particles must be at least 1".to_string());
     }
     let exact_source;
@@ -90,7 +130,7 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         if args.guidance_class.is_some() {
             return Err("--guidance-class uses the exact posterior; with a model use --class and --cfg-scale".into());
         }
-        learned_source = learned(path, args)?;
+        learned_source = load_learned(std::path::Path::new(path), args.class, args.cfg_scale)?;
         &learned_source
     } else if args.score != "exact" {
         return Err(format!(
@@ -116,6 +156,7 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
             }
         }
     };
+    let defaults = SamplerSettings::new(args.sampler);
     let settings = SamplerSettings {
         eps: args.eps,
         n_steps: args.steps,
@@ -125,15 +166,30 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         init: args.init,
         snr: args.snr,
         escape: args.escape,
-        ..SamplerSettings::new(args.sampler)
+        ddim_eta: args.eta.unwrap_or(defaults.ddim_eta),
+        spacing: args.spacing.unwrap_or(defaults.spacing),
+        ddpm_variance: args.variance.unwrap_or(defaults.ddpm_variance),
+        corrector_rule: args.corrector_rule.unwrap_or(defaults.corrector_rule),
+        denoise: args.denoise,
+        ..defaults
     };
     let plan = Plan::build(&settings, &DataInfo::of(&data), source)?;
-    let params = plan.params.clone();
+    let mut params = plan.params.clone();
+    if let Some(path) = &args.init_file {
+        params["init"] = format!("file {}", path.display()).into();
+    }
+    if let Some(path) = &args.noise_out {
+        check_noise_rows(&plan, n_particles)?;
+        write_atomic(path, |w| write_noise(w, &plan, args.seed, n_particles))?;
+    }
     let stride = args
         .trajectories
         .as_ref()
         .map(|_| args.stride.unwrap_or_else(|| (plan.ops.len() / 100).max(1)));
-    let mut run = SamplerRun::new(plan, args.particles, args.seed);
+    let mut run = match start {
+        Some(xs) => SamplerRun::from_particles(plan, xs, args.seed),
+        None => SamplerRun::new(plan, n_particles, args.seed),
+    };
     let traj = run.run_to_end(source, stride);
 
     let live: Vec<_> = run
@@ -144,9 +200,9 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         .map(|(p, _)| *p)
         .collect();
     write_atomic(&args.out, |w| {
-        writeln!(w, "x,y")?;
-        for p in &live {
-            writeln!(w, "{},{}", p.x, p.y)?;
+        writeln!(w, "x,y,particle,diverged")?;
+        for (i, (p, a)) in run.positions().iter().zip(run.alive()).enumerate() {
+            writeln!(w, "{},{},{i},{}", p.x, p.y, u8::from(!a))?;
         }
         Ok(())
     })?;
@@ -162,7 +218,7 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
     let report = serde_json::json!({
         "sampler": args.sampler.name(),
         "score": source.label(),
-        "particles": args.particles,
+        "particles": n_particles,
         "seed": args.seed,
         "steps": run.cursor(),
         "mode_fractions": modes.as_ref().map(|m| m.mode_fractions.clone()),
@@ -204,32 +260,121 @@ fn guided(
     })
 }
 
-/// A trained model as the score, with its class and guidance scale.
-fn learned(path: &str, args: &SampleArgs) -> Result<LearnedScore, String> {
-    let model = ScoreModel::load(std::path::Path::new(path))?;
-    let n_classes = model.net.config.n_classes;
-    if let Some(k) = args.class {
-        if n_classes == 0 {
-            return Err(format!("--class {k}: {path} is not a conditional model"));
+/// Options that only some samplers take are errors elsewhere, so a typo'd comparison fails
+/// loudly instead of silently running the default.
+fn check_sampler_options(args: &SampleArgs) -> Result<(), String> {
+    let kind = args.sampler;
+    let only = |given: bool, flag: &str, ok: bool, which: &str| {
+        if given && !ok {
+            Err(format!(
+                "--{flag} applies to {which}, not to --sampler {}",
+                kind.name()
+            ))
+        } else {
+            Ok(())
         }
-        if k >= n_classes {
-            return Err(format!(
-                "--class {k}: {path} has {n_classes} classes (0..{})",
-                n_classes - 1
-            ));
-        }
+    };
+    only(args.eta.is_some(), "eta", kind == SamplerKind::Ddim, "ddim")?;
+    only(
+        args.spacing.is_some(),
+        "spacing",
+        kind.is_vp(),
+        "ddpm, ddim and pc-vp",
+    )?;
+    only(
+        args.variance.is_some(),
+        "variance",
+        matches!(kind, SamplerKind::Ddpm | SamplerKind::PcVp),
+        "ddpm and pc-vp",
+    )?;
+    only(
+        args.corrector_rule.is_some(),
+        "corrector-rule",
+        kind == SamplerKind::PcVp,
+        "pc-vp (the VE corrector always uses alpha = 1)",
+    )?;
+    if let Some(eta) = args.eta
+        && !(0.0..=1.0).contains(&eta)
+    {
+        return Err(format!("--eta must be in [0, 1], got {eta}"));
     }
-    if !(args.cfg_scale.is_finite() && args.cfg_scale >= 0.0) {
+    Ok(())
+}
+
+/// The start points of `--init-file`: finite, and as many as `--particles` if that is given.
+fn load_start(path: &std::path::Path, particles: Option<usize>) -> Result<Vec<Point>, String> {
+    let xs = crate::data::points_file::load_points_csv(path).map_err(|e| e.to_string())?;
+    if let Some(i) = xs.iter().position(|p| !crate::geom::is_finite(p)) {
+        return Err(format!("{}: point {} is not finite", path.display(), i + 1));
+    }
+    match particles {
+        Some(n) if n != xs.len() => Err(format!(
+            "--particles {n} disagrees with {}, which holds {} points (leave --particles out)",
+            path.display(),
+            xs.len()
+        )),
+        _ => Ok(xs),
+    }
+}
+
+/// The most rows `--noise-out` writes (about 60 bytes each).
+const MAX_NOISE_ROWS: u64 = 20_000_000;
+
+fn check_noise_rows(plan: &Plan, n_particles: usize) -> Result<(), String> {
+    let steps = plan
+        .ops
+        .iter()
+        .filter(|op| op.noise_use() != NoiseUse::None)
+        .count() as u64;
+    let rows = steps.saturating_mul(n_particles as u64);
+    if rows > MAX_NOISE_ROWS {
         return Err(format!(
-            "--cfg-scale must be finite and >= 0, got {}",
-            args.cfg_scale
+            "--noise-out: {steps} noisy steps x {n_particles} particles = {rows} rows, more than the limit of {MAX_NOISE_ROWS}; use fewer --steps or --particles"
         ));
     }
-    Ok(LearnedScore {
-        model: std::sync::Arc::new(model),
-        class: args.class,
-        cfg_scale: args.cfg_scale,
-    })
+    Ok(())
+}
+
+/// Every draw the run makes, from the same counter-based keys the ops use.
+fn write_noise(
+    w: &mut dyn Write,
+    plan: &Plan,
+    seed: u64,
+    n_particles: usize,
+) -> std::io::Result<()> {
+    use crate::noise::{LANE_ACCEPT, StreamRng, step_gaussian};
+    let mala = plan
+        .ops
+        .iter()
+        .any(|op| op.noise_use() == NoiseUse::GaussianAndUniform);
+    writeln!(
+        w,
+        "{}",
+        if mala {
+            "step,particle,z_x,z_y,u"
+        } else {
+            "step,particle,z_x,z_y"
+        }
+    )?;
+    for (step, op) in plan.ops.iter().enumerate() {
+        let use_ = op.noise_use();
+        if use_ == NoiseUse::None {
+            continue;
+        }
+        let step = step as u64;
+        for i in 0..n_particles as u64 {
+            let z = step_gaussian(seed, i, step);
+            if use_ == NoiseUse::GaussianAndUniform {
+                let u = StreamRng::for_key(seed, i, step, LANE_ACCEPT).uniform();
+                writeln!(w, "{step},{i},{},{},{u}", z.x, z.y)?;
+            } else if mala {
+                writeln!(w, "{step},{i},{},{},", z.x, z.y)?;
+            } else {
+                writeln!(w, "{step},{i},{},{}", z.x, z.y)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_trajectories(w: &mut dyn Write, traj: &Trajectories) -> std::io::Result<()> {

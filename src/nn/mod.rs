@@ -15,6 +15,7 @@ pub mod objective;
 pub mod pass;
 pub mod products;
 pub mod real;
+pub mod safetensors_format;
 pub mod serialize;
 
 pub use activation::Activation;

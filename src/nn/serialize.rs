@@ -10,6 +10,9 @@
 //!   "layers": [ { "rows": 128, "cols": 3, "weight": [row-major rows*cols], "bias": [rows] }, ... ] }
 //! ```
 //! Layer `l` computes `W h + b` with `W` given row by row; hidden layers apply the activation.
+//!
+//! The same model can be saved as safetensors (see `safetensors_format.rs`), which PyTorch and JAX
+//! read directly; [`ScoreModel::load`] reads both.
 
 use super::mlp::{Mlp, MlpConfig};
 use nalgebra::{DMatrix, DVector};
@@ -64,15 +67,13 @@ struct ModelJson {
 impl ScoreModel {
     pub fn to_json(&self) -> String {
         let layers = self
-            .net
-            .weights
-            .iter()
-            .zip(&self.net.biases)
-            .map(|(w, b)| LayerJson {
-                rows: w.nrows(),
-                cols: w.ncols(),
-                weight: w.transpose().as_slice().to_vec(),
-                bias: b.as_slice().to_vec(),
+            .layer_params()
+            .into_iter()
+            .map(|l| LayerJson {
+                rows: l.rows,
+                cols: l.cols,
+                weight: l.weight,
+                bias: l.bias,
             })
             .collect();
         let doc = ModelJson {
@@ -88,20 +89,41 @@ impl ScoreModel {
     /// Parses a model file's text; `name` labels errors.
     pub fn from_json(text: &[u8], name: &str) -> Result<ScoreModel, String> {
         let doc: ModelJson = crate::versioned_json::parse(text, name, "model", FORMAT, VERSION)?;
-        doc.config
+        let layers = doc
+            .layers
+            .into_iter()
+            .map(|l| LayerParams {
+                rows: l.rows,
+                cols: l.cols,
+                weight: l.weight,
+                bias: l.bias,
+            })
+            .collect();
+        ScoreModel::from_layers(name, doc.noise, doc.config, layers)
+    }
+
+    /// Builds a model from its parts after checking every layer against the config (the same
+    /// checks for every file format); `name` labels errors.
+    pub fn from_layers(
+        name: &str,
+        noise: NoiseKind,
+        config: MlpConfig,
+        layers: Vec<LayerParams>,
+    ) -> Result<ScoreModel, String> {
+        config
             .validate()
             .map_err(|e| format!("{name}: config: {e}"))?;
-        let widths = doc.config.widths();
-        if doc.layers.len() != widths.len() - 1 {
+        let widths = config.widths();
+        if layers.len() != widths.len() - 1 {
             return Err(format!(
                 "{name}: layers: {} given, the config needs {}",
-                doc.layers.len(),
+                layers.len(),
                 widths.len() - 1
             ));
         }
         let mut weights = Vec::new();
         let mut biases = Vec::new();
-        for (l, layer) in doc.layers.iter().enumerate() {
+        for (l, layer) in layers.iter().enumerate() {
             let (rows, cols) = (widths[l + 1], widths[l]);
             if layer.rows != rows || layer.cols != cols || layer.weight.len() != rows * cols {
                 return Err(format!(
@@ -127,24 +149,66 @@ impl ScoreModel {
         }
         Ok(ScoreModel {
             net: Mlp {
-                config: doc.config,
+                config,
                 weights,
                 biases,
             },
-            noise: doc.noise,
+            noise,
         })
     }
 
+    /// Every layer's parameters, weights row-major (`out x in`).
+    pub fn layer_params(&self) -> Vec<LayerParams> {
+        self.net
+            .weights
+            .iter()
+            .zip(&self.net.biases)
+            .map(|(w, b)| LayerParams {
+                rows: w.nrows(),
+                cols: w.ncols(),
+                weight: w.transpose().as_slice().to_vec(),
+                bias: b.as_slice().to_vec(),
+            })
+            .collect()
+    }
+
+    /// Reads a model file in either format: safetensors (recognised by its content, whatever
+    /// the file is called) or the JSON format above.
     pub fn load(path: &Path) -> Result<ScoreModel, String> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-        ScoreModel::from_json(&bytes, &name)
+        if super::safetensors_format::looks_like_safetensors(&bytes) {
+            ScoreModel::from_safetensors(&bytes, &name)
+        } else {
+            ScoreModel::from_json(&bytes, &name)
+        }
     }
 
-    /// Saves atomically.
+    /// Saves atomically: safetensors when the path ends in `.safetensors`, JSON otherwise.
     pub fn save(&self, path: &Path) -> Result<(), String> {
-        crate::atomic_file::write_bytes_atomic(path, self.to_json().as_bytes())
+        let bytes = if is_safetensors_path(path) {
+            self.to_safetensors()?
+        } else {
+            self.to_json().into_bytes()
+        };
+        crate::atomic_file::write_bytes_atomic(path, &bytes)
     }
+}
+
+/// Whether `path` names a safetensors file (by its extension).
+pub fn is_safetensors_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
+}
+
+/// One layer's parameters: `W` (`rows x cols`, row-major) and `b` (`rows`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerParams {
+    pub rows: usize,
+    pub cols: usize,
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
 }
 
 impl crate::versioned_json::Versioned for ModelJson {

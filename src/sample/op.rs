@@ -32,16 +32,44 @@ pub enum Op {
         sigma_next: f64,
         g2_dt_next: f64,
     },
-    /// MATH §4.8: DDPM ancestral step from `abar` to `abar_prev` (noise off on the last step).
+    /// MATH §4.8: DDPM ancestral step from `abar` to `abar_prev` with noise of standard
+    /// deviation `noise_std` (0 on the last step).
     DdpmAncestral {
         abar: f64,
         abar_prev: f64,
-        add_noise: bool,
+        noise_std: f64,
     },
-    /// MATH §4.8: DDIM (eta = 0) from `abar` to `abar_prev`.
-    Ddim { abar: f64, abar_prev: f64 },
-    /// MATH §4.9: one corrector (Langevin) step at `level`, step set by the signal-to-noise ratio.
-    Corrector { level: NoiseLevel, snr: f64 },
+    /// MATH §4.8: DDIM from `abar` to `abar_prev` with noise `sigma_eta` (0 for eta = 0).
+    Ddim {
+        abar: f64,
+        abar_prev: f64,
+        sigma_eta: f64,
+    },
+    /// MATH §4.9: one corrector (Langevin) step at `level`, step set by the signal-to-noise ratio
+    /// and the factor `alpha` (1 for VE; `abar` or `1 - beta` for VP, see `pc.rs`).
+    Corrector {
+        level: NoiseLevel,
+        snr: f64,
+        alpha: f64,
+    },
+    /// MATH §5: a final denoising step to Tweedie's estimate `E[x_0 | x]` at `level`.
+    Denoise { level: NoiseLevel },
+}
+
+/// Which random draws a step makes (for `sample --noise-out`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoiseUse {
+    None,
+    /// The Gaussian `z` of lane [`crate::noise::LANE_GAUSSIAN`].
+    Gaussian,
+    /// `z` and the accept test's uniform of lane [`crate::noise::LANE_ACCEPT`] (MALA).
+    GaussianAndUniform,
+}
+
+/// MATH §5, Tweedie's formula: VE `x + sigma^2 s`, VP `(x + (1 - abar) s) / sqrt(abar)`.
+#[inline]
+pub fn tweedie(x: Point, s: Point, level: NoiseLevel) -> Point {
+    (x + s * level.noise_var()) / level.scale()
 }
 
 /// Per-step context shared by a chunk.
@@ -178,27 +206,60 @@ impl Op {
             Op::DdpmAncestral {
                 abar,
                 abar_prev,
-                add_noise,
+                noise_std,
             } => {
                 let level = NoiseLevel::Vp { abar };
                 score_then_update(xs, alive, scratch, ctx, level, |j, x, s| {
-                    let z = if add_noise {
+                    let noise = if noise_std > 0.0 {
+                        ctx.gaussian(j) * noise_std
+                    } else {
+                        Point::zeros()
+                    };
+                    vp::ddpm_step(x, s, abar, abar_prev, noise)
+                })
+            }
+            Op::Ddim {
+                abar,
+                abar_prev,
+                sigma_eta,
+            } => {
+                let level = NoiseLevel::Vp { abar };
+                score_then_update(xs, alive, scratch, ctx, level, |j, x, s| {
+                    let z = if sigma_eta > 0.0 {
                         ctx.gaussian(j)
                     } else {
                         Point::zeros()
                     };
-                    vp::ddpm_step(x, s, abar, abar_prev, z)
+                    vp::ddim_step(x, s, abar, abar_prev, sigma_eta, z)
                 })
             }
-            Op::Ddim { abar, abar_prev } => {
-                let level = NoiseLevel::Vp { abar };
+            Op::Corrector { level, snr, alpha } => {
+                pc::apply_corrector(xs, alive, scratch, ctx, level, snr, alpha)
+            }
+            Op::Denoise { level } => {
                 score_then_update(xs, alive, scratch, ctx, level, |_, x, s| {
-                    vp::ddim_step(x, s, abar, abar_prev)
+                    tweedie(x, s, level)
                 })
             }
-            Op::Corrector { level, snr } => {
-                pc::apply_corrector(xs, alive, scratch, ctx, level, snr)
-            }
+        }
+    }
+
+    /// The random draws the step makes.
+    pub fn noise_use(&self) -> NoiseUse {
+        match *self {
+            Op::Ascent { .. }
+            | Op::PfOdeEuler { .. }
+            | Op::PfOdeHeun { .. }
+            | Op::Denoise { .. } => NoiseUse::None,
+            Op::Mala { .. } => NoiseUse::GaussianAndUniform,
+            Op::DdpmAncestral { noise_std, .. } if noise_std <= 0.0 => NoiseUse::None,
+            Op::Ddim { sigma_eta, .. } if sigma_eta <= 0.0 => NoiseUse::None,
+            Op::Langevin { .. }
+            | Op::Smld { .. }
+            | Op::VeSde { .. }
+            | Op::DdpmAncestral { .. }
+            | Op::Ddim { .. }
+            | Op::Corrector { .. } => NoiseUse::Gaussian,
         }
     }
 
@@ -206,7 +267,7 @@ impl Op {
     pub fn level(&self) -> NoiseLevel {
         match *self {
             Op::Ascent { level, .. } | Op::Langevin { level, .. } | Op::Mala { level, .. } => level,
-            Op::Corrector { level, .. } => level,
+            Op::Corrector { level, .. } | Op::Denoise { level } => level,
             Op::Smld { sigma, .. }
             | Op::VeSde { sigma, .. }
             | Op::PfOdeEuler { sigma, .. }

@@ -2,7 +2,9 @@
 
 use super::init::{InitDist, InitSpec};
 use super::op::Op;
+use super::pc::CorrectorRule;
 use super::source::ScoreSource;
+use super::vp::{DdpmVariance, TimestepSpacing};
 use super::{langevin, pc, smld, ve_sde::VeSchedule, vp};
 use crate::data::Dataset;
 use crate::dist::{DdpmSchedule, NoiseLevel, SigmaSchedule, max_pairwise_distance};
@@ -105,6 +107,16 @@ pub struct SamplerSettings {
     pub snr: f64,
     /// Half-width of the escape box.
     pub escape: f64,
+    /// DDIM's `eta` in [0, 1] (0: deterministic; 1: DDPM with the posterior variance).
+    pub ddim_eta: f64,
+    /// Which DDPM time steps the VP samplers visit when they take fewer than `T`.
+    pub spacing: TimestepSpacing,
+    /// DDPM's ancestral noise variance.
+    pub ddpm_variance: DdpmVariance,
+    /// The VP corrector's step factor.
+    pub corrector_rule: CorrectorRule,
+    /// A final Tweedie denoising step at the level the sampler ends at (MATH §5).
+    pub denoise: bool,
 }
 
 impl SamplerSettings {
@@ -119,6 +131,11 @@ impl SamplerSettings {
             init: None,
             snr: 0.16,
             escape: 1e4,
+            ddim_eta: 0.0,
+            spacing: TimestepSpacing::Trailing,
+            ddpm_variance: DdpmVariance::Beta,
+            corrector_rule: CorrectorRule::Abar,
+            denoise: false,
         }
     }
 }
@@ -212,7 +229,7 @@ impl Plan {
         }
         let steps = |default: usize| at_least_one("steps", s.n_steps.unwrap_or(default));
         let mut params = serde_json::json!({ "sampler": s.kind.name() });
-        let (ops, levels) = match s.kind {
+        let (mut ops, levels) = match s.kind {
             k if k.is_single_level() => {
                 let level = if clean_score {
                     NoiseLevel::CLEAN
@@ -279,9 +296,10 @@ impl Plan {
                     SamplerKind::PfOdeHeun => ve.pf_ode_heun_ops(n),
                     _ => {
                         params["snr"] = s.snr.into();
-                        let arrivals: Vec<NoiseLevel> = (1..=n)
-                            .map(|i| NoiseLevel::Ve {
-                                sigma: ve.sigma(1.0 - i as f64 / n as f64),
+                        let arrivals: Vec<(NoiseLevel, f64)> = (1..=n)
+                            .map(|i| {
+                                let sigma = ve.sigma(1.0 - i as f64 / n as f64);
+                                (NoiseLevel::Ve { sigma }, 1.0)
                             })
                             .collect();
                         pc::pc_ops(ve.reverse_sde_ops(n), &arrivals, 1, positive("snr", s.snr)?)
@@ -297,21 +315,39 @@ impl Plan {
                 } else {
                     1000
                 })?;
-                params["steps"] = n.min(schedule.n_steps()).into();
+                let ts = vp::time_steps(&schedule, n, s.spacing);
+                params["steps"] = (ts.len() - 1).into();
                 params["ddpm_T"] = schedule.n_steps().into();
+                params["spacing"] = s.spacing.name().into();
                 let ops = match s.kind {
-                    SamplerKind::Ddpm => vp::ddpm_ops(&schedule, n),
-                    SamplerKind::Ddim => vp::ddim_ops(&schedule, n),
+                    SamplerKind::Ddim => {
+                        if !(0.0..=1.0).contains(&s.ddim_eta) {
+                            return Err(format!("--eta must be in [0, 1], got {}", s.ddim_eta));
+                        }
+                        params["eta"] = s.ddim_eta.into();
+                        vp::ddim_ops(&schedule, &ts, s.ddim_eta)
+                    }
+                    SamplerKind::Ddpm => {
+                        params["variance"] = s.ddpm_variance.name().into();
+                        vp::ddpm_ops(&schedule, &ts, s.ddpm_variance)
+                    }
                     _ => {
                         params["snr"] = s.snr.into();
-                        let ts = vp::time_steps(&schedule, n);
-                        let arrivals: Vec<NoiseLevel> = ts[1..]
+                        params["variance"] = s.ddpm_variance.name().into();
+                        params["corrector_rule"] = s.corrector_rule.name().into();
+                        let arrivals: Vec<(NoiseLevel, f64)> = ts[1..]
                             .iter()
-                            .map(|&t| NoiseLevel::Vp {
-                                abar: schedule.abar(t).min(1.0 - 1e-12),
+                            .map(|&t| {
+                                let abar = schedule.abar(t).min(1.0 - 1e-12);
+                                let alpha = match s.corrector_rule {
+                                    CorrectorRule::Abar => abar,
+                                    CorrectorRule::OneMinusBeta if t > 0 => 1.0 - schedule.beta(t),
+                                    CorrectorRule::OneMinusBeta => 1.0,
+                                };
+                                (NoiseLevel::Vp { abar }, alpha)
                             })
                             .collect();
-                        let mut predictors = vp::ddpm_ops(&schedule, n);
+                        let mut predictors = vp::ddpm_ops(&schedule, &ts, s.ddpm_variance);
                         let last = predictors.len() - 1;
                         // The last arrival is abar = 1 (t = 0): no corrector there.
                         let correctors = pc::pc_ops(
@@ -332,6 +368,15 @@ impl Plan {
             params["sigma_max"] = sigma_max.into();
             params["sigma_min"] = sigma_min.into();
         }
+        params["denoise"] = s.denoise.into();
+        if s.denoise {
+            let level = final_level(s.kind, &ops, sigma_min);
+            params["denoise_sigma"] = level.equivalent_sigma().into();
+            // At zero noise Tweedie's estimate is the point itself: no step.
+            if level.noise_var() > 0.0 {
+                ops.push(Op::Denoise { level });
+            }
+        }
         let init = resolve_init(s, info, sigma_max);
         params["init"] = format!("{init:?}").into();
         Ok(Plan {
@@ -342,6 +387,19 @@ impl Plan {
             levels,
             params,
         })
+    }
+}
+
+/// The noise level the samples have after the last op: the single level of the fixed-level
+/// samplers, `sigma_min` for the annealed and VE samplers, and `abar = 1` for the VP samplers
+/// (where the final denoising step is then the identity).
+fn final_level(kind: SamplerKind, ops: &[Op], sigma_min: f64) -> NoiseLevel {
+    if kind.is_single_level() {
+        ops.first().map_or(NoiseLevel::CLEAN, Op::level)
+    } else if kind.is_vp() {
+        NoiseLevel::Vp { abar: 1.0 }
+    } else {
+        NoiseLevel::Ve { sigma: sigma_min }
     }
 }
 

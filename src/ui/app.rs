@@ -215,6 +215,11 @@ impl ScorefieldApp {
         &self.errors
     }
 
+    /// Sets the path prefix of the exports (the Export section's "file" box).
+    pub fn set_export_stem(&mut self, stem: &str) {
+        self.export_stem = stem.to_string();
+    }
+
     /// Files being exported now.
     pub fn exports_in_flight(&self) -> Vec<PathBuf> {
         self.exporter.in_flight()

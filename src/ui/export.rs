@@ -80,10 +80,13 @@ pub enum ExportKind {
     Png,
     Svg,
     SamplesCsv,
-    /// The reference field on the heat grid: `x,y,log_density,score_x,score_y` (as `scorefield field`).
+    /// The field on the heat grid, in the columns of `scorefield field` (`field/csv.rs`): the
+    /// reference field, and the learned one beside it once a model exists.
     FieldCsv,
-    /// The trained model's file (the `train --out` format).
+    /// The trained model's file (the `train --out` JSON format).
     Model,
+    /// The trained model as safetensors (for PyTorch, JAX, NumPy).
+    ModelSafetensors,
     Gif,
 }
 
@@ -174,9 +177,9 @@ impl ScorefieldApp {
                     let target = path.clone();
                     started.push(self.exporter.spawn(path, move || {
                         crate::atomic_file::write_atomic(&target, |w| {
-                            writeln!(w, "x,y,diverged")?;
-                            for (p, a) in xs.iter().zip(&alive) {
-                                writeln!(w, "{},{},{}", p.x, p.y, u8::from(!a))?;
+                            writeln!(w, "x,y,particle,diverged")?;
+                            for (i, (p, a)) in xs.iter().zip(&alive).enumerate() {
+                                writeln!(w, "{},{},{i},{}", p.x, p.y, u8::from(!a))?;
                             }
                             Ok(())
                         })
@@ -190,17 +193,23 @@ impl ScorefieldApp {
                     return;
                 };
                 let data = self.data.clone();
+                let model = self.snapshot.as_ref().map(|s| s.model.clone());
                 let path = PathBuf::from(format!("{stem}-field.csv"));
                 let target = path.clone();
                 started.push(
                     self.exporter
-                        .spawn(path, move || write_field_csv(&field, &data, &target)),
+                        .spawn(path, move || write_field_csv(&field, &data, model, &target)),
                 );
             }
-            ExportKind::Model => match &self.snapshot {
+            ExportKind::Model | ExportKind::ModelSafetensors => match &self.snapshot {
                 Some(s) => {
                     let model = s.model.clone();
-                    let path = PathBuf::from(format!("{stem}-model.json"));
+                    let ext = if kind == ExportKind::Model {
+                        "json"
+                    } else {
+                        "safetensors"
+                    };
+                    let path = PathBuf::from(format!("{stem}-model.{ext}"));
                     let target = path.clone();
                     started.push(self.exporter.spawn(path, move || model.save(&target)));
                 }
@@ -269,18 +278,50 @@ impl ScorefieldApp {
                 self.export(ExportKind::Gif, &stem);
             }
         });
+        ui.horizontal(|ui| {
+            if ui
+                .button("Export field CSV")
+                .on_hover_text(
+                    "x, y, log q_σ, the exact score and, with a trained model, the learned score \
+                     and |s_θ − ∇log q_σ| on the heat grid (the columns of `scorefield field`)",
+                )
+                .clicked()
+            {
+                self.export(ExportKind::FieldCsv, &stem);
+            }
+            if ui
+                .button("Export model (JSON)")
+                .on_hover_text("the trained network in scorefield's JSON model format")
+                .clicked()
+            {
+                self.export(ExportKind::Model, &stem);
+            }
+            if ui
+                .button("Export model (safetensors)")
+                .on_hover_text(
+                    "the trained network as safetensors: tensors layers.{l}.weight [out, in] and \
+                     layers.{l}.bias, the config in the metadata; PyTorch and JAX read it",
+                )
+                .clicked()
+            {
+                self.export(ExportKind::ModelSafetensors, &stem);
+            }
+        });
         for p in self.exporter.in_flight() {
             ui.label(format!("exporting {} ...", p.display()));
         }
     }
 }
 
-/// The reference field on the view's heat grid as CSV, the `scorefield field` columns.
+/// The field on the view's heat grid as CSV, in the columns of `scorefield field`: the reference
+/// field, and the learned field (unconditional) beside it when a model exists.
 fn write_field_csv(
     field: &crate::scene::FieldResult,
     data: &crate::data::Dataset,
+    model: Option<std::sync::Arc<crate::nn::ScoreModel>>,
     path: &std::path::Path,
 ) -> Result<(), String> {
+    use crate::sample::ScoreSource;
     let Some(bounds) = field.bounds else {
         return Err("the field has no view box".into());
     };
@@ -290,11 +331,22 @@ fn write_field_csv(
         sigma: field.sigma.max(floor),
     };
     let exact = data.reference_field(level, &nodes);
-    crate::atomic_file::write_atomic(path, |w| {
-        writeln!(w, "x,y,log_density,score_x,score_y")?;
-        for (p, (l, s)) in nodes.iter().zip(&exact) {
-            writeln!(w, "{},{},{},{},{}", p.x, p.y, l, s.x, s.y)?;
-        }
-        Ok(())
-    })
+    let learned = model.map(|m| {
+        let mut out = vec![crate::geom::Point::zeros(); nodes.len()];
+        crate::sample::LearnedScore::new(m).score_batch(level, &nodes, &mut out);
+        out
+    });
+    let columns = crate::field::FieldColumns {
+        points: &nodes,
+        reference: Some(&exact),
+        learned: learned.as_deref(),
+    };
+    let bad = columns.non_finite_nodes();
+    if bad > 0 {
+        return Err(format!(
+            "{}: not written: the field is not finite at {bad} grid nodes",
+            path.display()
+        ));
+    }
+    crate::atomic_file::write_atomic(path, |w| columns.write(w))
 }
