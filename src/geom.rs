@@ -8,6 +8,10 @@ pub type Point = Vector2<f64>;
 /// A 2x2 matrix (covariances, precisions).
 pub type Mat2 = Matrix2<f64>;
 
+/// The largest magnitude of a data coordinate (points, mixture means, initial boxes): far
+/// beyond any lecture's data, and small enough that squared distances stay finite in f64.
+pub const MAX_COORDINATE: f64 = 1e6;
+
 /// True when both coordinates are finite.
 pub fn is_finite(p: &Point) -> bool {
     p.x.is_finite() && p.y.is_finite()

@@ -6,6 +6,7 @@
 //! it implements, e.g. `MATH §2.1`.
 
 pub mod atomic_file;
+pub mod budget;
 pub mod cli;
 pub mod data;
 pub mod dist;

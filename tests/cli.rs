@@ -303,7 +303,7 @@ fn bad_mixture_files_name_the_file_and_field() {
         (
             "neg.json",
             r#"{"components":[{"weight":-0.5,"mean":[0,0],"cov":[[1,0],[0,1]]}]}"#,
-            "components[0].weight: must be finite and >= 0",
+            "components[0].weight: must be finite and in [0, 1e12]",
         ),
         (
             "notpd.json",

@@ -125,7 +125,7 @@ fn bad_session_files_give_their_error_and_keep_the_current_session() {
             "type.json",
             good.replacen("\"particles\": 333", "\"particles\": \"many\"", 1)
                 .into_bytes(),
-            "settings: invalid type",
+            "settings.particles: invalid type",
         ),
         (
             "range.json",

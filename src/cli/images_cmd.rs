@@ -133,6 +133,7 @@ pub fn run(command: &ImagesCommand) -> Result<(), String> {
 }
 
 fn ladder(a: &LadderArgs) -> Result<(), String> {
+    in_range_usize("scale", a.scale, 1, MAX_PNG_SCALE)?;
     let ck = Checkpoint::load(&a.ckpt)?;
     let (_, held) = DatasetSource::parse(&a.dataset)?.load()?.split()?;
     let h = &ck.header;
@@ -143,11 +144,21 @@ fn ladder(a: &LadderArgs) -> Result<(), String> {
         ));
     }
     let x0 = held.image_f32(a.index % held.len());
-    let (gpu, k) = open()?;
+    let (gpu, k, errors) = open()?;
+    ck.check_layout(&gpu, &a.ckpt.display().to_string())?;
+    h.model
+        .check_fits(&gpu, h.sigmas.len(), "levels of the checkpoint")?;
     let store = ParamStore::new(&gpu, h.layout.clone(), &ck.theta, &ck.m, &ck.v);
     let (mut rows, denoised) =
         crate::gpu::sampler::noise_ladder(&gpu, &k, h.model, &store, &h.sigmas, &x0, a.seed)?;
     rows.extend(denoised);
+    gpu_ok(&errors)?;
+    if rows.iter().any(|v| !v.is_finite()) {
+        return Err(format!(
+            "{}: not written: the ladder is not finite",
+            a.out.display()
+        ));
+    }
     let (w, hh) = (h.model.width, h.model.height);
     save_png(
         &tile(&rows, w, hh, h.sigmas.len(), a.scale.max(1), 2),
@@ -160,22 +171,97 @@ fn ladder(a: &LadderArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn open() -> Result<(Gpu, Arc<Kernels>), String> {
+/// The adapter and kernels, with GPU errors recorded (as in the app) rather than panicking;
+/// [`gpu_ok`] turns a recorded error into the command's error.
+fn open() -> Result<(Gpu, Arc<Kernels>, GpuErrors), String> {
     let gpu = Gpu::new()?;
+    let errors = gpu.watch_errors();
     let k = Arc::new(Kernels::new(&gpu));
-    Ok((gpu, k))
+    gpu_ok(&errors)?;
+    Ok((gpu, k, errors))
 }
 
-fn train(a: &TrainImagesArgs) -> Result<(), String> {
+type GpuErrors = Arc<std::sync::Mutex<Option<String>>>;
+
+fn gpu_ok(errors: &GpuErrors) -> Result<(), String> {
+    match errors.lock().ok().and_then(|e| e.clone()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Largest values of the image commands' counts.
+const MAX_IMAGES_BATCH: usize = 65_536;
+const MAX_SAMPLE_IMAGES: usize = 65_536;
+const MAX_STEPS_PER_LEVEL: usize = 100_000;
+const MAX_LEVELS: usize = 1000;
+/// `alpha_i / sigma_i^2` above this makes Langevin overshoot and blow up.
+const MAX_STEP_RATIO: f32 = 10.0;
+const MAX_CFG_SCALE: f32 = 100.0;
+const MAX_PNG_SCALE: usize = 32;
+
+fn in_range_usize(flag: &str, v: usize, lo: usize, hi: usize) -> Result<(), String> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!("--{flag} must be in {lo}..={hi}, got {v}"))
+    }
+}
+
+fn positive_f64(flag: &str, v: f64, hi: f64) -> Result<(), String> {
+    if v.is_finite() && v > 0.0 && v <= hi {
+        Ok(())
+    } else {
+        Err(format!("--{flag} must be finite, > 0 and <= {hi}, got {v}"))
+    }
+}
+
+fn check_train_args(a: &TrainImagesArgs) -> Result<(), String> {
     if !(0.0..=1.0).contains(&a.p_uncond) {
         return Err(format!("--p-uncond must be in [0, 1], got {}", a.p_uncond));
     }
+    in_range_usize("batch", a.batch, 1, MAX_IMAGES_BATCH)?;
+    in_range_usize("levels", a.levels, 2, MAX_LEVELS)?;
+    positive_f64("lr", f64::from(a.lr), 1.0)?;
+    positive_f64("sigma-min", a.sigma_min, 1e3)?;
+    crate::budget::check_at_most("--steps", a.steps, crate::budget::MAX_TRAIN_STEPS)
+}
+
+fn check_sample_args(a: &SampleImagesArgs) -> Result<(), String> {
+    in_range_usize("n", a.n, 1, MAX_SAMPLE_IMAGES)?;
+    in_range_usize("steps-per-level", a.steps_per_level, 1, MAX_STEPS_PER_LEVEL)?;
+    in_range_usize("scale", a.scale, 1, MAX_PNG_SCALE)?;
+    positive_f64(
+        "step-ratio",
+        f64::from(a.step_ratio),
+        f64::from(MAX_STEP_RATIO),
+    )?;
+    let g = a.cfg_scale;
+    if !(g.is_finite() && (0.0..=MAX_CFG_SCALE).contains(&g)) {
+        return Err(format!(
+            "--cfg-scale must be finite and in [0, {MAX_CFG_SCALE}], got {g}"
+        ));
+    }
+    Ok(())
+}
+
+fn train(a: &TrainImagesArgs) -> Result<(), String> {
+    check_train_args(a)?;
     let source = DatasetSource::parse(&a.dataset)?;
     let set = source.load()?;
     let (train, held) = set.split()?;
-    let (gpu, k) = open()?;
+    let (gpu, k, errors) = open()?;
     let mut t = match &a.resume {
-        Some(p) => ImageTrainer::resume(&gpu, k, &Checkpoint::load(p)?, &train, &held)?,
+        Some(p) => {
+            let ck = Checkpoint::load(p)?;
+            let name = p.display().to_string();
+            ck.check_layout(&gpu, &name)?;
+            ck.header
+                .model
+                .check_fits(&gpu, ck.header.batch, "the checkpoint's batch")
+                .map_err(|e| format!("{name}: {e}"))?;
+            ImageTrainer::resume(&gpu, k, &ck, &train, &held)?
+        }
         None => {
             let arch = match Arch::parse(&a.arch)? {
                 Arch::Mlp { .. } => Arch::Mlp { hidden: a.hidden },
@@ -199,9 +285,12 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
             spec.sigma_min = a.sigma_min;
             spec.seed = a.seed;
             spec.p_uncond = a.p_uncond;
+            model.check()?;
+            model.check_fits(&gpu, spec.batch, "--batch")?;
             ImageTrainer::new(&gpu, k, spec, &train, &held)?
         }
     };
+    gpu_ok(&errors)?;
     println!(
         "{}",
         json!({
@@ -222,6 +311,7 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
     let mut since_step = start_step;
     while t.step_count() < end {
         t.step()?;
+        gpu_ok(&errors)?;
         let s = t.step_count();
         let log = a.log_every > 0 && (s - start_step).is_multiple_of(a.log_every);
         if log || s == end {
@@ -261,9 +351,12 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
 }
 
 fn sample(a: &SampleImagesArgs) -> Result<(), String> {
+    check_sample_args(a)?;
     let ck = Checkpoint::load(&a.ckpt)?;
-    let (gpu, k) = open()?;
+    let (gpu, k, errors) = open()?;
+    ck.check_layout(&gpu, &a.ckpt.display().to_string())?;
     let h = &ck.header;
+    h.model.check_fits(&gpu, a.n, "--n")?;
     let store = ParamStore::new(&gpu, h.layout.clone(), &ck.theta, &ck.m, &ck.v);
     let spec = SampleSpec {
         n: a.n,
@@ -278,6 +371,13 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", a.ckpt.display()))?;
     let t0 = Instant::now();
     let images = sampler.run(|_| {})?;
+    gpu_ok(&errors)?;
+    if images.iter().any(|v| !v.is_finite()) {
+        return Err(format!(
+            "{}: not written: the samples are not finite (a smaller --step-ratio keeps Langevin stable)",
+            a.out.display()
+        ));
+    }
     let seconds = t0.elapsed().as_secs_f64();
     let (w, hh) = (h.model.width, h.model.height);
     save_png(

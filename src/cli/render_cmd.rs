@@ -180,6 +180,7 @@ fn run_sampler(
     let source = crate::sample::reference_source(data);
     let source = source.as_ref();
     let plan = Plan::build(&s.sampler_settings(kind)?, &DataInfo::of(data), source)?;
+    check_run_budget(s.particles, &plan)?;
     let mut run = SamplerRun::new(plan, s.particles, s.seed);
     run.run_to_end(source, None);
     let tv = data
@@ -252,6 +253,7 @@ pub fn animate(args: &AnimateArgs) -> Result<(), String> {
     if !(1..=500).contains(&args.frames) {
         return Err(format!("--frames must be in 1..=500, got {}", args.frames));
     }
+    crate::render::animation::check_gif(args.frames, args.width, args.height, args.fps)?;
     let session = load(&RenderArgs {
         session: args.session.clone(),
         preset: args.preset.clone(),
@@ -314,6 +316,16 @@ fn sigma_sweep(session: &Session, frames: usize) -> Result<Vec<Scene>, String> {
         .collect()
 }
 
+/// A headless sampler run must stay within the work budget (the app steps its runs per frame
+/// and stays responsive, so it takes any session; a figure must finish).
+fn check_run_budget(particles: usize, plan: &Plan) -> Result<(), String> {
+    crate::budget::check_product(
+        "settings.particles × sampler steps",
+        &[particles as u64, plan.ops.len() as u64],
+        crate::budget::MAX_PARTICLE_STEPS,
+    )
+}
+
 /// Particles every few steps of a sampler run over the density at the step's level.
 fn sampler_frames(session: &Session, kind: &str, frames: usize) -> Result<Vec<Scene>, String> {
     let data = session.dataset()?;
@@ -321,6 +333,7 @@ fn sampler_frames(session: &Session, kind: &str, frames: usize) -> Result<Vec<Sc
     let source = crate::sample::reference_source(&data);
     let source = source.as_ref();
     let plan = Plan::build(&s.sampler_settings(kind)?, &DataInfo::of(&data), source)?;
+    check_run_budget(s.particles, &plan)?;
     let stride = plan.ops.len().div_ceil(frames.max(2) - 1).max(1);
     let mut run = SamplerRun::new(plan, s.particles, s.seed);
     let trajectories = run.run_to_end(source, Some(stride));

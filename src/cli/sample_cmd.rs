@@ -3,6 +3,9 @@
 
 use super::input::{DataArgs, load_learned};
 use crate::atomic_file::write_atomic;
+use crate::budget::{
+    MAX_PARTICLE_STEPS, MAX_PARTICLES, MAX_TRAJECTORY_POINTS, check_at_most, check_product,
+};
 use crate::data::Dataset;
 use crate::geom::Point;
 use crate::metrics::{energy_distance, mode_report};
@@ -122,6 +125,7 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
     if n_particles == 0 {
         return Err("--particles must be at least 1".to_string());
     }
+    check_at_most("--particles", n_particles as u64, MAX_PARTICLES)?;
     let exact_source;
     let guided_source;
     let empirical_source;
@@ -174,6 +178,11 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         ..defaults
     };
     let plan = Plan::build(&settings, &DataInfo::of(&data), source)?;
+    check_product(
+        "--particles × steps",
+        &[n_particles as u64, plan.ops.len() as u64],
+        MAX_PARTICLE_STEPS,
+    )?;
     let mut params = plan.params.clone();
     if let Some(path) = &args.init_file {
         params["init"] = format!("file {}", path.display()).into();
@@ -182,10 +191,19 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         check_noise_rows(&plan, n_particles)?;
         write_atomic(path, |w| write_noise(w, &plan, args.seed, n_particles))?;
     }
-    let stride = args
-        .trajectories
-        .as_ref()
-        .map(|_| args.stride.unwrap_or_else(|| (plan.ops.len() / 100).max(1)));
+    let stride = args.trajectories.as_ref().map(|_| {
+        args.stride
+            .unwrap_or_else(|| (plan.ops.len() / 100).max(1))
+            .max(1)
+    });
+    if let Some(stride) = stride {
+        let frames = (plan.ops.len() / stride + 2) as u64;
+        check_product(
+            "--particles × trajectory frames (steps / --stride)",
+            &[n_particles as u64, frames],
+            MAX_TRAJECTORY_POINTS,
+        )?;
+    }
     let mut run = match start {
         Some(xs) => SamplerRun::from_particles(plan, xs, args.seed),
         None => SamplerRun::new(plan, n_particles, args.seed),

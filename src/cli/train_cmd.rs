@@ -87,6 +87,9 @@ fn parse_hidden(text: &str) -> Result<Vec<usize>, String> {
         .ok_or_else(|| format!("--hidden '{text}': expected widths like 128,128,128"))
 }
 
+/// The most noise levels a network is trained on (each is evaluated in every report).
+const MAX_TRAIN_LEVELS: usize = 1000;
+
 /// The training configuration the arguments describe.
 pub fn config_from_args(args: &TrainArgs, data: &Dataset) -> Result<TrainConfig, String> {
     let lambda = match args.lambda.as_str() {
@@ -139,8 +142,13 @@ pub fn config_from_args(args: &TrainArgs, data: &Dataset) -> Result<TrainConfig,
                 lambda,
             }
         } else {
-            let schedule =
-                SigmaSchedule::geometric(sigma_max, sigma_min, args.levels.unwrap_or(10))?;
+            let levels = args.levels.unwrap_or(10);
+            if !(1..=MAX_TRAIN_LEVELS).contains(&levels) {
+                return Err(format!(
+                    "--levels must be in 1..={MAX_TRAIN_LEVELS}, got {levels}"
+                ));
+            }
+            let schedule = SigmaSchedule::geometric(sigma_max, sigma_min, levels)?;
             NoiseSpec::Levels { schedule, lambda }
         }
     } else {
@@ -185,6 +193,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let mut trainer = Trainer::new(config, data)?;
     let every = args.report_every.unwrap_or((args.steps / 20).max(1)).max(1);
     let (mut train_s, mut window_steps, mut window_s) = (0.0, 0u64, 0.0);
+    crate::budget::check_at_most("--steps", args.steps, crate::budget::MAX_TRAIN_STEPS)?;
     let mut rollbacks = 0u64;
     for _ in 0..args.steps {
         let t = Instant::now();
@@ -217,7 +226,22 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             window_s = 0.0;
         }
     }
-    trainer.model().save(&args.out)
+    if args.steps > 0 && rollbacks >= args.steps {
+        return Err(format!(
+            "{}: not written: every one of the {} steps diverged and was rolled back, so the \
+             model is untrained (try a smaller --lr or another --objective)",
+            args.out.display(),
+            args.steps
+        ));
+    }
+    let model = trainer.model();
+    if !model.net.is_finite() {
+        return Err(format!(
+            "{}: not written: the trained parameters are not finite",
+            args.out.display()
+        ));
+    }
+    model.save(&args.out)
 }
 
 fn finite_or_null(v: f64) -> serde_json::Value {

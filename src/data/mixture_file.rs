@@ -27,6 +27,9 @@ struct ComponentJson {
 /// A mixture file that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum MixtureFileError {
+    /// Unreadable or over the size limit (the message names the file).
+    #[error("{0}")]
+    Read(String),
     #[error("{path}: cannot read: {source}")]
     Io {
         path: String,
@@ -50,12 +53,17 @@ pub enum MixtureFileError {
 /// Reads and validates a mixture file.
 pub fn load_mixture_file(path: &Path) -> Result<GaussianMixture, MixtureFileError> {
     let name = path.display().to_string();
-    let text = std::fs::read(path).map_err(|source| MixtureFileError::Io {
-        path: name.clone(),
-        source,
-    })?;
+    let text = crate::budget::read_file_capped(path, crate::budget::MAX_TEXT_FILE_BYTES)
+        .map_err(MixtureFileError::Read)?;
     parse_mixture_json(&text, &name)
 }
+
+/// Bounds on a mixture file's values (see `check_covariance_scale` for the covariances).
+pub const MAX_COMPONENTS: usize = 10_000;
+pub const MAX_WEIGHT: f64 = 1e12;
+const MIN_VARIANCE: f64 = 1e-12;
+const MAX_VARIANCE: f64 = 1e12;
+use crate::geom::MAX_COORDINATE;
 
 /// Parses and validates mixture JSON; `name` labels errors.
 pub fn parse_mixture_json(bytes: &[u8], name: &str) -> Result<GaussianMixture, MixtureFileError> {
@@ -76,21 +84,40 @@ pub fn parse_mixture_json(bytes: &[u8], name: &str) -> Result<GaussianMixture, M
             "needs at least one component".into(),
         ));
     }
+    if raw.components.len() > MAX_COMPONENTS {
+        return Err(invalid(
+            "components".into(),
+            format!(
+                "{} components, more than the limit of {MAX_COMPONENTS}",
+                raw.components.len()
+            ),
+        ));
+    }
     let mut comps = Vec::with_capacity(raw.components.len());
     let mut weights = Vec::with_capacity(raw.components.len());
     for (k, c) in raw.components.iter().enumerate() {
         let field = |f: &str| format!("components[{k}].{f}");
-        if !c.weight.is_finite() || c.weight < 0.0 {
+        if !c.weight.is_finite() || c.weight < 0.0 || c.weight > MAX_WEIGHT {
             return Err(invalid(
                 field("weight"),
-                format!("must be finite and >= 0, got {}", c.weight),
+                format!(
+                    "must be finite and in [0, {MAX_WEIGHT:e}], got {}",
+                    c.weight
+                ),
             ));
         }
         if c.mean.iter().any(|v| !v.is_finite()) {
             return Err(invalid(field("mean"), "has a non-finite entry".into()));
         }
+        if c.mean.iter().any(|v| v.abs() > MAX_COORDINATE) {
+            return Err(invalid(
+                field("mean"),
+                format!("has an entry beyond ±{MAX_COORDINATE:e}"),
+            ));
+        }
         let cov = Mat2::new(c.cov[0][0], c.cov[0][1], c.cov[1][0], c.cov[1][1]);
         check_covariance(&cov).map_err(|e| invalid(field("cov"), e.to_string()))?;
+        check_covariance_scale(&cov).map_err(|e| invalid(field("cov"), e))?;
         comps.push(Gaussian2::new(Point::new(c.mean[0], c.mean[1]), cov));
         weights.push(c.weight);
     }
@@ -101,6 +128,22 @@ pub fn parse_mixture_json(bytes: &[u8], name: &str) -> Result<GaussianMixture, M
         ));
     }
     Ok(GaussianMixture::new(comps, &weights))
+}
+
+/// Covariances a mixture may hold: variances in `[1e-12, 1e12]` and a condition number of at
+/// most 1e12, so that densities and scores stay finite in f64 everywhere in the view.
+fn check_covariance_scale(cov: &Mat2) -> Result<(), String> {
+    let (a, d) = (cov[(0, 0)], cov[(1, 1)]);
+    if !(MIN_VARIANCE..=MAX_VARIANCE).contains(&a) || !(MIN_VARIANCE..=MAX_VARIANCE).contains(&d) {
+        return Err(format!(
+            "variances must be in [{MIN_VARIANCE:e}, {MAX_VARIANCE:e}], got {a} and {d}"
+        ));
+    }
+    let det = a * d - cov[(0, 1)] * cov[(1, 0)];
+    if det < a * d * 1e-12 {
+        return Err("is nearly singular (condition number above 1e12)".into());
+    }
+    Ok(())
 }
 
 /// serde_json appends " at line L column C"; the error already carries them.

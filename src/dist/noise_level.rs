@@ -18,6 +18,10 @@ pub enum NoiseLevel {
     Vp { abar: f64 },
 }
 
+/// The largest VE noise level a field is drawn at (beyond it every density is flat and its
+/// logarithm loses all precision).
+pub const MAX_SIGMA: f64 = 1e6;
+
 impl NoiseLevel {
     /// No noise: the data distribution itself.
     pub const CLEAN: NoiseLevel = NoiseLevel::Ve { sigma: 0.0 };
@@ -51,8 +55,12 @@ impl NoiseLevel {
     /// Checks the level's parameter is in range, naming it when it is not.
     pub fn validate(&self) -> Result<(), String> {
         match *self {
-            NoiseLevel::Ve { sigma } if !(sigma.is_finite() && sigma >= 0.0) => {
-                Err(format!("sigma must be finite and >= 0, got {sigma}"))
+            NoiseLevel::Ve { sigma }
+                if !(sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma)) =>
+            {
+                Err(format!(
+                    "sigma must be finite and in [0, {MAX_SIGMA:e}], got {sigma}"
+                ))
             }
             NoiseLevel::Vp { abar } if !(abar > 0.0 && abar <= 1.0) => {
                 Err(format!("abar must be in (0, 1], got {abar}"))

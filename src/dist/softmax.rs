@@ -25,9 +25,13 @@ impl Default for SoftmaxMean {
 }
 
 impl SoftmaxMean {
-    /// Adds a term with logit `logit` and value `value`.
+    /// Adds a term with logit `logit` and value `value`. A term of logit `-inf` (a component
+    /// of weight 0) adds nothing.
     #[inline(always)]
     pub fn push(&mut self, logit: f64, value: Point) {
+        if logit == f64::NEG_INFINITY {
+            return;
+        }
         if logit > self.max {
             let shrink = (self.max - logit).exp();
             self.sum = self.sum * shrink + 1.0;
@@ -50,5 +54,21 @@ impl SoftmaxMean {
     #[inline]
     pub fn mean(&self) -> Point {
         self.acc / self.sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_term_of_zero_weight_adds_nothing() {
+        let mut a = SoftmaxMean::default();
+        a.push(f64::NEG_INFINITY, Point::new(9.0, 9.0));
+        a.push(0.5, Point::new(1.0, 2.0));
+        a.push(f64::NEG_INFINITY, Point::new(9.0, 9.0));
+        a.push(0.5, Point::new(3.0, 4.0));
+        assert_eq!(a.mean(), Point::new(2.0, 3.0));
+        assert!((a.log_sum_exp() - (0.5 + 2f64.ln())).abs() < 1e-15);
     }
 }

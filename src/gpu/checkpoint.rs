@@ -64,7 +64,7 @@ impl Checkpoint {
         }
         let mut len8 = [0u8; 8];
         len8.copy_from_slice(&bytes[8..16]);
-        let hlen = u64::from_le_bytes(len8) as usize;
+        let hlen = usize::try_from(u64::from_le_bytes(len8)).unwrap_or(usize::MAX);
         let body = bytes
             .get(16..16usize.saturating_add(hlen))
             .ok_or_else(|| format!("{name}: truncated header ({hlen} bytes announced)"))?;
@@ -73,12 +73,30 @@ impl Checkpoint {
         header.model.check().map_err(|e| format!("{name}: {e}"))?;
         let n = header.layout.total;
         let rest = &bytes[16 + hlen..];
-        if rest.len() != 12 * n {
+        let needed = n.checked_mul(12);
+        if needed != Some(rest.len()) {
             return Err(format!(
-                "{name}: {} bytes of parameters, the header's layout needs {} ({} values x 3)",
+                "{name}: {} bytes of parameters, the header's layout needs {} values x 3",
                 rest.len(),
-                12 * n,
                 n
+            ));
+        }
+        if !(1..=65_536).contains(&header.batch) {
+            return Err(format!(
+                "{name}: batch {} is not in 1..=65536",
+                header.batch
+            ));
+        }
+        if !(header.lr.is_finite() && header.lr > 0.0 && (0.0..=1.0).contains(&header.p_uncond)) {
+            return Err(format!(
+                "{name}: lr must be finite and > 0 and p_uncond in [0, 1], got {} and {}",
+                header.lr, header.p_uncond
+            ));
+        }
+        if header.sigmas.len() > 1000 {
+            return Err(format!(
+                "{name}: {} noise levels, more than 1000",
+                header.sigmas.len()
             ));
         }
         if header.sigmas.is_empty() || header.sigmas.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
@@ -107,9 +125,21 @@ impl Checkpoint {
         })
     }
 
+    /// The header's layout must be the one its model builds: a hand-edited or foreign header
+    /// would otherwise put parameters in the wrong places.
+    pub fn check_layout(&self, gpu: &crate::gpu::Gpu, name: &str) -> Result<(), String> {
+        if self.header.model.layout(gpu) == self.header.layout {
+            Ok(())
+        } else {
+            Err(format!(
+                "{name}: the header's parameter layout is not the one its model ({:?}) builds",
+                self.header.model.arch
+            ))
+        }
+    }
+
     pub fn load(path: &Path) -> Result<Checkpoint, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let bytes = crate::budget::read_file_capped(path, crate::budget::MAX_DATA_FILE_BYTES)?;
         Checkpoint::from_bytes(&bytes, &path.display().to_string())
     }
 }

@@ -5,23 +5,26 @@
 //! labels `idx1` (n).
 
 use super::dataset::ImageSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Reads a file, un-gzipping it when it starts with the gzip magic (0x1f 0x8b).
 pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, String> {
-    let raw = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let raw = crate::budget::read_file_capped(path, crate::budget::MAX_DATA_FILE_BYTES)?;
     ungzip_if_needed(&raw).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The bytes, un-gzipped when they start with the gzip magic.
+/// The bytes, un-gzipped when they start with the gzip magic (at most
+/// [`crate::budget::MAX_DATA_FILE_BYTES`] unpacked).
 pub fn ungzip_if_needed(raw: &[u8]) -> Result<Vec<u8>, String> {
+    use crate::budget::{CappedError, MAX_DATA_FILE_BYTES, read_capped};
     if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(raw)
-            .read_to_end(&mut out)
-            .map_err(|e| format!("not a valid gzip stream: {e}"))?;
-        Ok(out)
+        read_capped(flate2::read::GzDecoder::new(raw), MAX_DATA_FILE_BYTES).map_err(|e| match e {
+            CappedError::TooLarge => format!(
+                "unpacks to more than the limit of {} MiB",
+                MAX_DATA_FILE_BYTES >> 20
+            ),
+            CappedError::Io(e) => format!("not a valid gzip stream: {e}"),
+        })
     } else {
         Ok(raw.to_vec())
     }

@@ -58,17 +58,58 @@ impl MlpConfig {
         w.join("-")
     }
 
-    /// Checks widths are usable.
+    /// Checks the network is one this program can build: widths, depth, embedding size, class
+    /// count and parameter count within bounds (counted without overflow).
     pub fn validate(&self) -> Result<(), String> {
-        if self.hidden.is_empty() || self.hidden.iter().any(|w| *w == 0 || *w > 4096) {
+        if self.hidden.is_empty() || self.hidden.iter().any(|w| *w == 0 || *w > MAX_WIDTH) {
             return Err(format!(
-                "hidden widths must be 1..=4096 and at least one layer, got {:?}",
+                "hidden widths must be 1..={MAX_WIDTH} and at least one layer, got {:?}",
                 self.hidden
             ));
         }
-        Ok(())
+        if self.hidden.len() > MAX_DEPTH {
+            return Err(format!(
+                "at most {MAX_DEPTH} hidden layers, got {}",
+                self.hidden.len()
+            ));
+        }
+        if let SigmaEmbedding::Sinusoidal { n } = self.embedding
+            && !(1..=MAX_SINUSOIDS).contains(&n)
+        {
+            return Err(format!(
+                "embedding.n must be in 1..={MAX_SINUSOIDS}, got {n}"
+            ));
+        }
+        if self.n_classes > MAX_CLASSES {
+            return Err(format!(
+                "n_classes must be at most {MAX_CLASSES}, got {}",
+                self.n_classes
+            ));
+        }
+        let widths = self.widths();
+        let params = widths.windows(2).try_fold(0u64, |acc, w| {
+            let layer = (w[0] as u64)
+                .checked_mul(w[1] as u64)?
+                .checked_add(w[1] as u64)?;
+            acc.checked_add(layer)
+        });
+        let limit = crate::budget::MAX_NETWORK_PARAMETERS;
+        match params {
+            Some(n) if n <= limit => Ok(()),
+            _ => Err(format!(
+                "{} has more than the limit of {limit} parameters",
+                self.shape_name()
+            )),
+        }
     }
 }
+
+/// The widest hidden layer, the deepest network, the most sinusoidal features and classes a
+/// network may have.
+pub const MAX_WIDTH: usize = 4096;
+pub const MAX_DEPTH: usize = 16;
+pub const MAX_SINUSOIDS: usize = 16;
+pub const MAX_CLASSES: usize = 1000;
 
 /// Network parameters. `weights[l]` is `out x in`, `biases[l]` has `out` entries.
 #[derive(Clone, Debug, PartialEq)]

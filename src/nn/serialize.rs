@@ -38,6 +38,31 @@ pub enum NoiseKind {
     Fixed { sigma: f64 },
 }
 
+impl NoiseKind {
+    /// Checks the parameters: a DDPM schedule that can be built, a finite fixed level.
+    pub fn validate(&self) -> Result<(), String> {
+        match *self {
+            NoiseKind::Ve => Ok(()),
+            NoiseKind::Vp {
+                ddpm_steps,
+                beta_1,
+                beta_t,
+            } => {
+                if !(2..=100_000).contains(&ddpm_steps) {
+                    return Err(format!(
+                        "ddpm_steps must be in 2..=100000, got {ddpm_steps}"
+                    ));
+                }
+                crate::dist::DdpmSchedule::linear(ddpm_steps, beta_1, beta_t).map(|_| ())
+            }
+            NoiseKind::Fixed { sigma } if sigma.is_finite() && sigma >= 0.0 => Ok(()),
+            NoiseKind::Fixed { sigma } => {
+                Err(format!("sigma must be finite and >= 0, got {sigma}"))
+            }
+        }
+    }
+}
+
 /// A network and how to read it as a score.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScoreModel {
@@ -113,6 +138,9 @@ impl ScoreModel {
         config
             .validate()
             .map_err(|e| format!("{name}: config: {e}"))?;
+        noise
+            .validate()
+            .map_err(|e| format!("{name}: noise: {e}"))?;
         let widths = config.widths();
         if layers.len() != widths.len() - 1 {
             return Err(format!(
@@ -176,7 +204,7 @@ impl ScoreModel {
     /// the file is called) or the JSON format above.
     pub fn load(path: &Path) -> Result<ScoreModel, String> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+        let bytes = crate::budget::read_file_capped(path, crate::budget::MAX_TEXT_FILE_BYTES)?;
         if super::safetensors_format::looks_like_safetensors(&bytes) {
             ScoreModel::from_safetensors(&bytes, &name)
         } else {

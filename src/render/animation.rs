@@ -8,6 +8,21 @@ use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, Frame, RgbaImage};
 use std::path::Path;
 
+/// Checks a GIF's size before any frame is drawn: each frame as a PNG would be
+/// (`check_size`), fps in 1..=60, and frames × pixels within [`crate::budget::MAX_GIF_PIXELS`]
+/// (every frame is held while encoding).
+pub fn check_gif(frames: usize, width: u32, height: u32, fps: u32) -> Result<(), String> {
+    super::files::check_size(width, height)?;
+    if !(1..=60).contains(&fps) {
+        return Err(format!("--fps must be in 1..=60, got {fps}"));
+    }
+    crate::budget::check_product(
+        "--frames × --width × --height",
+        &[frames as u64, u64::from(width), u64::from(height)],
+        crate::budget::MAX_GIF_PIXELS,
+    )
+}
+
 /// Encodes `frames` (scenes) as a looping GIF at `fps`, `width x height`, atomically.
 pub fn write_gif(
     frames: &[Scene],
@@ -19,9 +34,7 @@ pub fn write_gif(
     if frames.is_empty() {
         return Err(format!("{}: no frames to write", path.display()));
     }
-    if !(1..=60).contains(&fps) {
-        return Err(format!("--fps must be in 1..=60, got {fps}"));
-    }
+    check_gif(frames.len(), width, height, fps)?;
     let images: Vec<RgbaImage> = frames
         .iter()
         .map(|scene| {

@@ -102,7 +102,7 @@ pub fn write_svg_panes(
     write_atomic(path, |w| w.write_all(text.as_bytes()))
 }
 
-fn check_size(width: u32, height: u32) -> Result<(), String> {
+pub fn check_size(width: u32, height: u32) -> Result<(), String> {
     if (64..=8192).contains(&width) && (64..=8192).contains(&height) {
         Ok(())
     } else {

@@ -20,15 +20,24 @@ impl InitSpec {
                 let (lo, hi) = rest.split_once(',').ok_or_else(bad)?;
                 let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
                 let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
-                if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                    return Err(format!("--init '{text}': need finite LO < HI"));
+                let limit = crate::geom::MAX_COORDINATE;
+                if !(lo.is_finite() && hi.is_finite() && lo < hi)
+                    || lo.abs() > limit
+                    || hi.abs() > limit
+                {
+                    return Err(format!(
+                        "--init '{text}': need finite LO < HI within ±{limit:e}"
+                    ));
                 }
                 Ok(InitSpec::Uniform { lo, hi })
             }
             "gaussian" => {
                 let std: f64 = rest.trim().parse().map_err(|_| bad())?;
-                if !(std.is_finite() && std > 0.0) {
-                    return Err(format!("--init '{text}': need a finite STD > 0"));
+                let limit = crate::geom::MAX_COORDINATE;
+                if !(std.is_finite() && std > 0.0 && std <= limit) {
+                    return Err(format!(
+                        "--init '{text}': need a finite STD in (0, {limit:e}]"
+                    ));
                 }
                 Ok(InitSpec::Gaussian { std })
             }

@@ -12,6 +12,7 @@ pub mod langevin;
 pub mod learned;
 pub mod mala;
 pub mod op;
+pub mod op_list;
 pub mod pc;
 pub mod plan;
 pub mod runner;
@@ -23,6 +24,7 @@ pub mod vp;
 pub use init::{InitDist, InitSpec};
 pub use learned::LearnedScore;
 pub use op::Op;
+pub use op_list::OpList;
 pub use plan::{DataInfo, Plan, SamplerKind, SamplerSettings};
 pub use runner::{SamplerRun, Trajectories};
 pub use source::{

@@ -2,10 +2,12 @@
 
 use super::init::{InitDist, InitSpec};
 use super::op::Op;
+use super::op_list::OpList;
 use super::pc::CorrectorRule;
 use super::source::ScoreSource;
 use super::vp::{DdpmVariance, TimestepSpacing};
 use super::{langevin, pc, smld, ve_sde::VeSchedule, vp};
+use crate::budget::{MAX_SAMPLER_STEPS, check_at_most, check_product};
 use crate::data::Dataset;
 use crate::dist::{DdpmSchedule, NoiseLevel, SigmaSchedule, max_pairwise_distance};
 use crate::geom::{Bounds, Point};
@@ -175,7 +177,7 @@ impl DataInfo {
 pub struct Plan {
     pub kind: SamplerKind,
     pub init: InitDist,
-    pub ops: Vec<Op>,
+    pub ops: OpList,
     pub escape: f64,
     /// The noise levels visited (sigma for VE, equivalent sigma for VP), largest first.
     pub levels: Vec<f64>,
@@ -227,7 +229,10 @@ impl Plan {
                 s.escape
             ));
         }
-        let steps = |default: usize| at_least_one("steps", s.n_steps.unwrap_or(default));
+        let steps = |default: usize| {
+            let n = at_least_one("steps", s.n_steps.unwrap_or(default))?;
+            check_at_most("--steps", n as u64, MAX_SAMPLER_STEPS).map(|_| n)
+        };
         let mut params = serde_json::json!({ "sampler": s.kind.name() });
         let (mut ops, levels) = match s.kind {
             k if k.is_single_level() => {
@@ -250,15 +255,20 @@ impl Plan {
                 let ops = match k {
                     SamplerKind::GradientAscent => langevin::ascent_ops(eps, level, n),
                     SamplerKind::Langevin => langevin::langevin_ops(eps, level, n),
-                    _ => vec![Op::Mala { eps, level }; n],
+                    _ => langevin::repeated(Op::Mala { eps, level }, n),
                 };
                 (ops, vec![level.equivalent_sigma()])
             }
             SamplerKind::AnnealedLangevin => {
                 let n_levels = at_least_one("levels", s.n_levels.unwrap_or(10))?;
+                let n = steps(100)?;
+                check_product(
+                    "--levels × --steps",
+                    &[n_levels as u64, n as u64],
+                    MAX_SAMPLER_STEPS,
+                )?;
                 let schedule = SigmaSchedule::geometric(sigma_max, sigma_min, n_levels)?;
                 let eps = positive("eps", s.eps.unwrap_or(0.2 * sigma_min * sigma_min))?;
-                let n = steps(100)?;
                 params["eps"] = eps.into();
                 params["steps_per_level"] = n.into();
                 params["sigmas"] = schedule.sigmas().to_vec().into();
@@ -272,9 +282,10 @@ impl Plan {
                 if n_levels < 2 {
                     return Err("--levels must be at least 2 for SMLD ancestral sampling".into());
                 }
+                check_at_most("--levels", n_levels as u64, MAX_SAMPLER_STEPS)?;
                 let schedule = SigmaSchedule::geometric(sigma_max, sigma_min, n_levels)?;
                 params["levels"] = n_levels.into();
-                (smld::smld_ops(&schedule), schedule.sigmas().to_vec())
+                (smld::smld_ops(&schedule).into(), schedule.sigmas().to_vec())
             }
             SamplerKind::VeSde
             | SamplerKind::PfOdeEuler
@@ -290,7 +301,7 @@ impl Plan {
                     1000
                 })?;
                 params["steps"] = n.into();
-                let ops = match s.kind {
+                let ops: OpList = match s.kind {
                     SamplerKind::VeSde => ve.reverse_sde_ops(n),
                     SamplerKind::PfOdeEuler => ve.pf_ode_euler_ops(n),
                     SamplerKind::PfOdeHeun => ve.pf_ode_heun_ops(n),
@@ -304,7 +315,8 @@ impl Plan {
                             .collect();
                         pc::pc_ops(ve.reverse_sde_ops(n), &arrivals, 1, positive("snr", s.snr)?)
                     }
-                };
+                }
+                .into();
                 let levels = ops.iter().map(|o| o.level().equivalent_sigma()).collect();
                 (ops, levels)
             }
@@ -319,7 +331,7 @@ impl Plan {
                 params["steps"] = (ts.len() - 1).into();
                 params["ddpm_T"] = schedule.n_steps().into();
                 params["spacing"] = s.spacing.name().into();
-                let ops = match s.kind {
+                let ops: OpList = match s.kind {
                     SamplerKind::Ddim => {
                         if !(0.0..=1.0).contains(&s.ddim_eta) {
                             return Err(format!("--eta must be in [0, 1], got {}", s.ddim_eta));
@@ -358,7 +370,8 @@ impl Plan {
                         );
                         correctors.into_iter().chain(predictors).collect()
                     }
-                };
+                }
+                .into();
                 let levels = ops.iter().map(|o| o.level().equivalent_sigma()).collect();
                 (ops, levels)
             }
@@ -393,7 +406,7 @@ impl Plan {
 /// The noise level the samples have after the last op: the single level of the fixed-level
 /// samplers, `sigma_min` for the annealed and VE samplers, and `abar = 1` for the VP samplers
 /// (where the final denoising step is then the identity).
-fn final_level(kind: SamplerKind, ops: &[Op], sigma_min: f64) -> NoiseLevel {
+fn final_level(kind: SamplerKind, ops: &OpList, sigma_min: f64) -> NoiseLevel {
     if kind.is_single_level() {
         ops.first().map_or(NoiseLevel::CLEAN, Op::level)
     } else if kind.is_vp() {

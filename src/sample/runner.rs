@@ -1,7 +1,7 @@
 //! Runs a [`Plan`] on particles: fixed-size chunks in parallel, ops in order, trajectories
 //! recorded at a stride. The UI steps a run a few ops per frame; the CLI runs it to the end.
 
-use super::op::{Scratch, StepCtx};
+use super::op::{Op, Scratch, StepCtx};
 use super::plan::Plan;
 use super::source::ScoreSource;
 use crate::geom::Point;
@@ -10,6 +10,9 @@ use std::time::Instant;
 
 /// Particles per chunk. Fixed, so results never depend on the thread count.
 pub const CHUNK: usize = 256;
+
+/// Steps per call when a run goes to its end unrecorded.
+const RUN_BLOCK: usize = 4096;
 
 /// Positions of every particle at recorded steps.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -98,8 +101,8 @@ impl SamplerRun {
     /// Applies up to `n_ops` more ops; returns how many were applied.
     pub fn advance(&mut self, source: &dyn ScoreSource, n_ops: usize) -> usize {
         let start = Instant::now();
-        let end = (self.cursor + n_ops).min(self.plan.ops.len());
-        let ops = &self.plan.ops[self.cursor..end];
+        let end = self.cursor.saturating_add(n_ops).min(self.plan.ops.len());
+        let ops: Vec<Op> = self.plan.ops.range(self.cursor, end).copied().collect();
         let (seed, escape, first_step) = (self.seed, self.plan.escape, self.cursor as u64);
         let evals: u64 = self
             .xs
@@ -133,8 +136,10 @@ impl SamplerRun {
     pub fn run_to_end(&mut self, source: &dyn ScoreSource, stride: Option<usize>) -> Trajectories {
         let mut traj = Trajectories::default();
         let Some(stride) = stride.map(|s| s.max(1)) else {
-            let rest = self.plan.ops.len() - self.cursor;
-            self.advance(source, rest);
+            // In blocks, so the ops in flight stay few however long the plan.
+            while !self.is_done() {
+                self.advance(source, RUN_BLOCK);
+            }
             return traj;
         };
         traj.frames

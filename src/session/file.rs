@@ -95,7 +95,8 @@ impl Session {
         let settings: Settings = if doc.settings.is_null() {
             Settings::default()
         } else {
-            serde_json::from_value(doc.settings).map_err(|e| format!("{name}: settings: {e}"))?
+            serde_path_to_error::deserialize(doc.settings)
+                .map_err(|e| format!("{name}: settings.{}: {}", e.path(), e.inner()))?
         };
         settings.validate().map_err(|e| format!("{name}: {e}"))?;
         let data = parse_data(&doc.data, name)?;
@@ -116,7 +117,7 @@ impl Session {
 
     pub fn load(path: &Path) -> Result<Session, String> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+        let bytes = crate::budget::read_file_capped(path, crate::budget::MAX_TEXT_FILE_BYTES)?;
         Session::from_json(&bytes, &name)
     }
 
@@ -157,11 +158,14 @@ fn parse_data(v: &serde_json::Value, name: &str) -> Result<DataSpec, String> {
             if pts.is_empty() {
                 return Err(format!("{name}: data.points: holds no points"));
             }
+            let limit = crate::geom::MAX_COORDINATE;
             if let Some(i) = pts
                 .iter()
-                .position(|p| !(p[0].is_finite() && p[1].is_finite()))
+                .position(|p| !(p[0].abs() <= limit && p[1].abs() <= limit))
             {
-                return Err(format!("{name}: data.points[{i}]: non-finite value"));
+                return Err(format!(
+                    "{name}: data.points[{i}]: not finite, or beyond ±{limit:e}"
+                ));
             }
             let pts = pts.into_iter().map(|p| Point::new(p[0], p[1])).collect();
             Ok(DataSpec::Inline(Dataset::Points(EmpiricalMixture::new(

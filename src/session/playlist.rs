@@ -51,7 +51,7 @@ impl Entry {
 /// Reads and checks a playlist file.
 pub fn load_playlist(path: &Path) -> Result<Vec<Entry>, String> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let bytes = crate::budget::read_file_capped(path, crate::budget::MAX_PLAYLIST_BYTES)?;
     let doc: PlaylistJson =
         crate::versioned_json::parse(&bytes, &name, "playlist", FORMAT, VERSION)?;
     if doc.sessions.is_empty() {

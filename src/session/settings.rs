@@ -185,6 +185,13 @@ impl Settings {
         finite_pos("sampler_sigma_max", self.sampler_sigma_max)?;
         finite_pos("sampler_sigma_min", self.sampler_sigma_min)?;
         finite_nonneg("init_uniform", self.init_uniform)?;
+        if self.init_uniform > crate::geom::MAX_COORDINATE {
+            return Err(format!(
+                "settings.init_uniform: must be at most {:e}, got {}",
+                crate::geom::MAX_COORDINATE,
+                self.init_uniform
+            ));
+        }
         finite_nonneg("guidance_scale", self.guidance_scale)?;
         if !self.arrow_scale.is_finite() || self.arrow_scale <= 0.0 {
             return Err(format!(
@@ -218,6 +225,16 @@ impl Settings {
                 self.objective
             ));
         }
-        Ok(())
+        if self.sampler_sigma_max < self.sampler_sigma_min {
+            return Err(format!(
+                "settings.sampler_sigma_max ({}) must be >= settings.sampler_sigma_min ({})",
+                self.sampler_sigma_max, self.sampler_sigma_min
+            ));
+        }
+        crate::budget::check_product(
+            "settings.levels × settings.steps_per_level",
+            &[self.levels as u64, self.steps_per_level as u64],
+            crate::budget::MAX_SAMPLER_STEPS,
+        )
     }
 }

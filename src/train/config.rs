@@ -166,6 +166,21 @@ impl TrainConfig {
         if self.threads == 0 {
             return Err("--threads must be at least 1".into());
         }
+        if let Some(c) = self.clip_norm
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(format!("--clip must be finite and > 0, got {c}"));
+        }
+        let widest = self.hidden.iter().copied().max().unwrap_or(0) as u64;
+        crate::budget::check_product(
+            "--batch × the widest --hidden layer × (1 + tangents)",
+            &[
+                self.batch as u64,
+                widest,
+                1 + self.objective.n_tangents() as u64,
+            ],
+            crate::budget::MAX_BATCH_ACTIVATIONS,
+        )?;
         if !(0.0..1.0).contains(&self.p_uncond) {
             return Err(format!(
                 "label dropout must be in [0, 1), got {}",

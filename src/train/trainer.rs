@@ -65,6 +65,9 @@ impl Trainer {
             .validate()
             .map_err(|e| format!("--hidden: {e}"))?;
         let net = Mlp::<f32>::new(mlp_config, config.seed);
+        // More threads than cores only slow the work down (and a huge count exhausts the system).
+        let mut config = config;
+        config.threads = crate::budget::effective_threads(config.threads);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(config.threads)
             .thread_name(|i| format!("scorefield-train-{i}"))

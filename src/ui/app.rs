@@ -89,6 +89,8 @@ pub struct ScorefieldApp {
     pub images: super::images_panel::ImagesPanel,
     ctx: Arc<OnceLock<egui::Context>>,
     screenshot: Option<ScreenshotRequest>,
+    /// Where the session is autosaved (none in screenshot runs and tests).
+    pub(crate) autosave: Option<crate::session::autosave::AutosaveStore>,
     applied_theme: Option<(bool, bool)>,
 }
 
@@ -158,6 +160,7 @@ impl ScorefieldApp {
             exporter: super::export::Exporter::default(),
             export_stem: String::new(),
             ctx,
+            autosave: None,
             screenshot: screenshot.map(|path| ScreenshotRequest {
                 path,
                 not_before: Instant::now(),
@@ -864,9 +867,16 @@ impl eframe::App for ScorefieldApp {
     }
 
     /// Autosave (eframe calls this every 30 s and on exit): the whole session without weights,
-    /// and the recent files. The next start restores them, also after a crash.
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        storage.set_string(AUTOSAVE_KEY, self.current_session(false).to_json());
-        eframe::set_value(storage, RECENT_KEY, &self.recent);
+    /// and the recent files, through the project's atomic writer with a backup
+    /// (`session/autosave.rs`), not eframe's store, which rewrites its file in place. The next
+    /// start restores them, also after a crash or a full disk.
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        let Some(store) = &self.autosave else {
+            return;
+        };
+        if let Err(e) = store.save(&self.current_session(false), &self.recent) {
+            eprintln!("autosave: {e}");
+            self.errors.push(format!("autosave failed: {e}"));
+        }
     }
 }

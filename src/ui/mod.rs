@@ -16,6 +16,8 @@ pub mod screenshot;
 pub mod settings;
 
 pub use app::ScorefieldApp;
+
+use crate::session::autosave::AutosaveStore;
 pub use settings::Settings;
 
 /// Opens the app window with the saved settings (or the defaults). With `screenshot`, saves a
@@ -45,8 +47,10 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
         Box::new(move |cc| {
             // A screenshot run shows the defaults, not whatever was saved last.
             let mut app = ScorefieldApp::new(Settings::default(), launch.screenshot.clone());
-            if let (None, Some(storage)) = (&launch.screenshot, cc.storage) {
-                restore(&mut app, storage);
+            if launch.screenshot.is_none() {
+                let store = AutosaveStore::new(AutosaveStore::default_dir());
+                restore(&mut app, &store, cc.storage);
+                app.autosave = Some(store);
             }
             app.delay_screenshot(launch.screenshot_after_s);
             if launch.autoplay {
@@ -60,19 +64,27 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
     .map_err(|e| format!("cannot open the window: {e}"))
 }
 
-/// Restores the autosaved session and recent files; a bad autosave is reported, not fatal.
-fn restore(app: &mut ScorefieldApp, storage: &dyn eframe::Storage) {
-    if let Some(text) = storage.get_string(app::AUTOSAVE_KEY) {
-        match crate::session::Session::from_json(text.as_bytes(), "autosave")
-            .and_then(|s| app.apply_session(s))
-        {
-            Ok(()) => {}
-            Err(e) => app
-                .errors_mut()
-                .push(format!("{e} (starting from the defaults)")),
-        }
+/// Restores the autosaved session and recent files (falling back to the backup autosave); a
+/// bad autosave is reported, not fatal. An autosave that earlier versions kept in eframe's store
+/// is read once when the autosave folder has none.
+fn restore(app: &mut ScorefieldApp, store: &AutosaveStore, legacy: Option<&dyn eframe::Storage>) {
+    let restored = store.load();
+    let mut messages = restored.messages;
+    let session = match restored.session {
+        Some(s) => Some(Ok(s)),
+        None => legacy
+            .and_then(|st| st.get_string(app::AUTOSAVE_KEY))
+            .map(|text| crate::session::Session::from_json(text.as_bytes(), "autosave")),
+    };
+    if let Some(Err(e)) = session.map(|r| r.and_then(|s| app.apply_session(s))) {
+        messages.push(format!("{e} (starting from the defaults)"));
     }
-    if let Some(recent) = eframe::get_value::<Vec<String>>(storage, app::RECENT_KEY) {
+    app.errors_mut().extend(messages);
+    app.recent = store.recent();
+    if app.recent.is_empty()
+        && let Some(recent) =
+            legacy.and_then(|st| eframe::get_value::<Vec<String>>(st, app::RECENT_KEY))
+    {
         app.recent = recent;
     }
 }

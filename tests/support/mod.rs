@@ -17,6 +17,9 @@ pub fn scratch(tag: &str) -> PathBuf {
     dir
 }
 
+/// Runs and expects success; then every text file the command wrote (its `--out`,
+/// `--trajectories`, `--noise-out` and `--raw` files) and its stdout must hold no non-finite
+/// number.
 pub fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("binary runs");
     assert!(
@@ -25,7 +28,36 @@ pub fn run_ok(cmd: &mut Command) -> Output {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    assert_all_finite("stdout", &String::from_utf8_lossy(&out.stdout));
+    for path in output_paths(cmd) {
+        let text_file = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("csv" | "json" | "txt")
+        );
+        if text_file && let Ok(text) = std::fs::read_to_string(&path) {
+            assert_all_finite(&path.display().to_string(), &text);
+        }
+    }
     out
+}
+
+/// The files a command was told to write.
+fn output_paths(cmd: &Command) -> Vec<PathBuf> {
+    const FLAGS: [&str; 4] = ["--out", "--trajectories", "--noise-out", "--raw"];
+    let args: Vec<_> = cmd.get_args().collect();
+    args.windows(2)
+        .filter(|w| FLAGS.iter().any(|f| w[0] == *f))
+        .map(|w| PathBuf::from(w[1]))
+        .collect()
+}
+
+/// Fails when any number-like token of `text` is NaN or infinite (as Rust and most tools
+/// print them: `NaN`, `inf`, `-inf`, `Infinity`).
+pub fn assert_all_finite(what: &str, text: &str) {
+    let bad = text
+        .split(|c: char| c.is_whitespace() || ",:;[]{}\"".contains(c))
+        .find(|t| t.parse::<f64>().is_ok_and(|v| !v.is_finite()));
+    assert!(bad.is_none(), "{what} holds a non-finite value: {bad:?}");
 }
 
 /// Runs and expects failure; returns stderr.

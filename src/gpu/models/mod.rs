@@ -50,6 +50,15 @@ impl Arch {
     }
 }
 
+/// Largest image side, class count and widths a model may have (a checkpoint header or an
+/// option beyond them is refused before any buffer exists).
+pub const MAX_IMAGE_SIDE: usize = 256;
+pub const MAX_CLASSES: usize = 1000;
+pub const MAX_MLP_HIDDEN: usize = 8192;
+pub const MAX_UNET_CHANNELS: usize = 256;
+/// GPU memory one network may take (an estimate from its largest buffer).
+pub const MAX_GPU_BYTES: u64 = 2 << 30;
+
 /// Everything that fixes a network's parameter layout.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModelSpec {
@@ -66,6 +75,27 @@ impl ModelSpec {
     }
 
     pub fn check(&self) -> Result<(), String> {
+        let bounded = |what: &str, v: usize, hi: usize| {
+            if (1..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{what} must be in 1..={hi}, got {v}"))
+            }
+        };
+        bounded("the image width", self.width, MAX_IMAGE_SIDE)?;
+        bounded("the image height", self.height, MAX_IMAGE_SIDE)?;
+        if self.classes > MAX_CLASSES {
+            return Err(format!(
+                "the class count must be at most {MAX_CLASSES}, got {}",
+                self.classes
+            ));
+        }
+        match self.arch {
+            Arch::Mlp { hidden } => bounded("the MLP's hidden width", hidden, MAX_MLP_HIDDEN)?,
+            Arch::Unet { channels } => {
+                bounded("the U-Net's channels", channels, MAX_UNET_CHANNELS)?
+            }
+        }
         match self.arch {
             Arch::Unet { channels } if channels < 2 => Err(format!(
                 "the U-Net needs at least 2 channels, got {channels}"
@@ -88,6 +118,50 @@ impl ModelSpec {
             Arch::Mlp { hidden } => mlp::define(g, self, hidden, x, sigma, label),
             Arch::Unet { channels } => unet::define(g, self, channels, x, sigma, label),
         }
+    }
+
+    /// An upper estimate of the f32 values in the largest buffer of a network for `batch`
+    /// images (an activation or its gradient, or the widest weight).
+    pub fn largest_buffer_values(&self, batch: usize) -> u64 {
+        let (b, p) = (batch as u64, self.pixels() as u64);
+        match self.arch {
+            Arch::Mlp { hidden } => {
+                let h = hidden as u64;
+                (b.saturating_mul(h.max(p))).max(h.saturating_mul(p.max(h)))
+            }
+            Arch::Unet { channels } => {
+                let c = channels as u64;
+                b.saturating_mul(p).saturating_mul(c.max(1))
+            }
+        }
+    }
+
+    /// Refuses a network for `batch` images whose buffers would not fit the adapter: one
+    /// buffer over the binding limit, or all of them (an estimate: 24 of the largest) over
+    /// [`MAX_GPU_BYTES`]. `setting` names the option that sets `batch`.
+    pub fn check_fits(&self, gpu: &Gpu, batch: usize, setting: &str) -> Result<(), String> {
+        let bytes = self.largest_buffer_values(batch).saturating_mul(4);
+        let limits = gpu.device.limits();
+        let binding = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
+        if bytes > binding {
+            return Err(format!(
+                "{setting} {batch}: the network's largest buffer would be {} MiB, over this \
+                 adapter's limit of {} MiB per buffer; use a smaller {setting} or a smaller network",
+                bytes >> 20,
+                binding >> 20
+            ));
+        }
+        if bytes.saturating_mul(24) > MAX_GPU_BYTES {
+            return Err(format!(
+                "{setting} {batch}: the network would need about {} MiB of GPU memory, over the \
+                 limit of {} MiB; use a smaller {setting} or a smaller network",
+                bytes.saturating_mul(24) >> 20,
+                MAX_GPU_BYTES >> 20
+            ));
+        }
+        Ok(())
     }
 
     /// The parameter layout (built on a one-sample graph).
