@@ -18,6 +18,8 @@ pub const MAX_PARTICLE_STEPS: u64 = 2_000_000_000;
 pub const MAX_TRAJECTORY_POINTS: u64 = 50_000_000;
 /// GIF frames × pixels held while encoding.
 pub const MAX_GIF_PIXELS: u64 = 400_000_000;
+/// Pixels of a picture of images (a sample grid or a noise ladder, at its scale).
+pub const MAX_IMAGE_PIXELS: u64 = 200_000_000;
 /// Training steps in one headless run.
 pub const MAX_TRAIN_STEPS: u64 = 100_000_000;
 /// Activations of one training batch: batch × the widest layer (× the tangents).

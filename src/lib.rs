@@ -2,8 +2,8 @@
 //!
 //! The crate is a plain numerical library (`dist`, `data`, `sample`, `field`, `metrics`) with a
 //! headless command line (`cli`) and an egui front end (`ui`) on top. Nothing below `ui` imports
-//! egui. Every formula cites the section of `MATH.md` (kept in the repository's shared notes) that
-//! it implements, e.g. `MATH §2.1`.
+//! egui. Every formula cites the section of the crate's mathematics that it implements, e.g.
+//! `MATH §2.1`: the sections are in `src/math.md`, rendered by `cargo doc` as [`math`].
 
 pub mod atomic_file;
 pub mod budget;
@@ -14,6 +14,7 @@ pub mod field;
 pub mod geom;
 pub mod gpu;
 pub mod images;
+pub mod math;
 pub mod metrics;
 pub mod nn;
 pub mod noise;

@@ -148,6 +148,7 @@ fn ladder(a: &LadderArgs) -> Result<(), String> {
     ck.check_layout(&gpu, &a.ckpt.display().to_string())?;
     h.model
         .check_fits(&gpu, h.sigmas.len(), "levels of the checkpoint")?;
+    check_picture(2 * h.sigmas.len(), h.model.pixels(), a.scale)?;
     let store = ParamStore::new(&gpu, h.layout.clone(), &ck.theta, &ck.m, &ck.v);
     let (mut rows, denoised) =
         crate::gpu::sampler::noise_ladder(&gpu, &k, h.model, &store, &h.sigmas, &x0, a.seed)?;
@@ -214,6 +215,15 @@ fn positive_f64(flag: &str, v: f64, hi: f64) -> Result<(), String> {
     } else {
         Err(format!("--{flag} must be finite, > 0 and <= {hi}, got {v}"))
     }
+}
+
+/// A picture of `images` tiles of `pixels` each, drawn at `scale`, within the pixel budget.
+fn check_picture(images: usize, pixels: usize, scale: usize) -> Result<(), String> {
+    crate::budget::check_product(
+        "images × pixels × --scale²",
+        &[images as u64, pixels as u64, (scale * scale) as u64],
+        crate::budget::MAX_IMAGE_PIXELS,
+    )
 }
 
 fn check_train_args(a: &TrainImagesArgs) -> Result<(), String> {
@@ -357,6 +367,7 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
     ck.check_layout(&gpu, &a.ckpt.display().to_string())?;
     let h = &ck.header;
     h.model.check_fits(&gpu, a.n, "--n")?;
+    check_picture(a.n, h.model.pixels(), a.scale)?;
     let store = ParamStore::new(&gpu, h.layout.clone(), &ck.theta, &ck.m, &ck.v);
     let spec = SampleSpec {
         n: a.n,

@@ -25,6 +25,15 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
+    /// What the data is called in messages: the file's path or the preset's name.
+    pub fn label(&self) -> String {
+        match (&self.preset, &self.mixture, &self.points) {
+            (Some(name), _, _) => format!("preset {name}"),
+            (_, Some(path), _) | (_, _, Some(path)) => path.display().to_string(),
+            _ => "the data".to_string(),
+        }
+    }
+
     /// The data set; an error when none was given.
     pub fn load(&self) -> Result<Dataset, String> {
         self.load_optional()?

@@ -64,9 +64,9 @@ fn load(args: &RenderArgs) -> Result<Session, String> {
         session.model = Some(ScoreModel::load(path)?);
     }
     if let Some(sigma) = args.sigma {
-        if !(sigma.is_finite() && sigma >= 0.0) {
-            return Err(format!("--sigma must be finite and >= 0, got {sigma}"));
-        }
+        crate::dist::NoiseLevel::Ve { sigma }
+            .validate()
+            .map_err(|e| format!("--sigma: {e}"))?;
         session.settings.sigma = sigma;
     }
     Ok(session)
@@ -198,7 +198,11 @@ fn run_sampler(
 
 pub fn run(args: &RenderArgs) -> Result<(), String> {
     let session = load(args)?;
-    let scenes = view_scenes(&session, &args.view)?;
+    // What goes wrong with a session's contents names the session file.
+    let scenes = view_scenes(&session, &args.view).map_err(|e| match &args.session {
+        Some(path) => format!("{}: {e}", path.display()),
+        None => e,
+    })?;
     match args.out.extension().and_then(|e| e.to_str()) {
         Some("png") => crate::render::files::write_png_panes(
             &scenes,
@@ -274,6 +278,10 @@ pub fn animate(args: &AnimateArgs) -> Result<(), String> {
         args.height,
         &args.out,
     )
+    .map_err(|e| match &args.session {
+        Some(path) => format!("{}: {e}", path.display()),
+        None => e,
+    })
 }
 
 /// Writes the animation of a session: a sampler run (default: sampler A) or `sigma-sweep`.

@@ -177,7 +177,12 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         denoise: args.denoise,
         ..defaults
     };
-    let plan = Plan::build(&settings, &DataInfo::of(&data), source)?;
+    let info = DataInfo::of(&data);
+    if args.sigma_max.is_none() {
+        info.default_sigma_max()
+            .map_err(|e| format!("{}: {e}", args.data.label()))?;
+    }
+    let plan = Plan::build(&settings, &info, source)?;
     check_product(
         "--particles × steps",
         &[n_particles as u64, plan.ops.len() as u64],
@@ -217,6 +222,14 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         .filter(|(_, a)| **a)
         .map(|(p, _)| *p)
         .collect();
+    // Particles keep their last finite position when they diverge; only a start outside the
+    // number range could be non-finite, and that is never written.
+    if run.positions().iter().any(|p| !crate::geom::is_finite(p)) {
+        return Err(format!(
+            "{}: not written: some particles never had a finite position (check --init and --sigma-max)",
+            args.out.display()
+        ));
+    }
     write_atomic(&args.out, |w| {
         writeln!(w, "x,y,particle,diverged")?;
         for (i, (p, a)) in run.positions().iter().zip(run.alive()).enumerate() {

@@ -133,7 +133,8 @@ pub fn config_from_args(args: &TrainArgs, data: &Dataset) -> Result<TrainConfig,
         let sigma_min = args.sigma_min.unwrap_or(0.01);
         let sigma_max = args
             .sigma_max
-            .unwrap_or_else(|| DataInfo::of(data).sigma_max_heuristic);
+            .map_or_else(|| DataInfo::of(data).default_sigma_max(), Ok)
+            .map_err(|e| format!("{}: {e}", args.data.label()))?;
         if args.continuous {
             SigmaSchedule::geometric(sigma_max, sigma_min, 2)?;
             NoiseSpec::LogUniform {

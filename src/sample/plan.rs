@@ -9,6 +9,7 @@ use super::vp::{DdpmVariance, TimestepSpacing};
 use super::{langevin, pc, smld, ve_sde::VeSchedule, vp};
 use crate::budget::{MAX_SAMPLER_STEPS, check_at_most, check_product};
 use crate::data::Dataset;
+use crate::dist::noise_level::MAX_SIGMA;
 use crate::dist::{DdpmSchedule, NoiseLevel, SigmaSchedule, max_pairwise_distance};
 use crate::geom::{Bounds, Point};
 use serde::Serialize;
@@ -154,6 +155,20 @@ pub struct DataInfo {
 }
 
 impl DataInfo {
+    /// The default `sigma_max` (MATH §8): the data's largest pairwise distance, which must be
+    /// positive: data whose points all coincide has none, and the message says what to do.
+    pub fn default_sigma_max(&self) -> Result<f64, String> {
+        let h = self.sigma_max_heuristic;
+        if h.is_finite() && h > 0.0 {
+            Ok(h)
+        } else {
+            Err(format!(
+                "the data has no spread (its points coincide), so the default sigma_max, its \
+                 largest pairwise distance, would be {h}; set sigma_max (--sigma-max)"
+            ))
+        }
+    }
+
     /// Draws 1,000 samples (fixed seed) and measures them.
     pub fn of(data: &Dataset) -> DataInfo {
         let pts = data.sample(1000, 0x5eed);
@@ -217,10 +232,18 @@ impl Plan {
         }
         let clean_score = source.has_clean_score();
         let sigma_min = positive("sigma-min", s.sigma_min.unwrap_or(0.01))?;
-        let sigma_max = positive("sigma-max", s.sigma_max.unwrap_or(info.sigma_max_heuristic))?;
+        let sigma_max = match s.sigma_max {
+            Some(v) => positive("sigma-max", v)?,
+            None => info.default_sigma_max()?,
+        };
         if sigma_max < sigma_min {
             return Err(format!(
                 "--sigma-max ({sigma_max}) must be >= --sigma-min ({sigma_min})"
+            ));
+        }
+        if sigma_max > MAX_SIGMA {
+            return Err(format!(
+                "--sigma-max ({sigma_max}) must be at most {MAX_SIGMA:e}"
             ));
         }
         if !(s.escape.is_finite() && s.escape > 0.0) {

@@ -178,6 +178,9 @@ impl Settings {
             }
         };
         finite_nonneg("sigma", self.sigma)?;
+        crate::dist::NoiseLevel::Ve { sigma: self.sigma }
+            .validate()
+            .map_err(|e| format!("settings.sigma: {e}"))?;
         finite_pos("lr", self.lr)?;
         finite_pos("train_sigma_min", self.train_sigma_min)?;
         finite_nonneg("train_sigma_max", self.train_sigma_max)?;
@@ -223,6 +226,13 @@ impl Settings {
             return Err(format!(
                 "settings.objective: '{}' is not one of ncsn, ism, ssm, ssm-vr",
                 self.objective
+            ));
+        }
+        if self.sampler_sigma_max > crate::dist::noise_level::MAX_SIGMA {
+            return Err(format!(
+                "settings.sampler_sigma_max: must be at most {:e}, got {}",
+                crate::dist::noise_level::MAX_SIGMA,
+                self.sampler_sigma_max
             ));
         }
         if self.sampler_sigma_max < self.sampler_sigma_min {

@@ -4,7 +4,9 @@ files, numeric extremes, full disks and writers killed mid-write, each run with 
 and watched for memory above 3 GiB. Every case is classified:
 
   ok       exit 0, and every text file it wrote holds only finite numbers
-  error    a non-zero exit with a one-line `error: ...` message and no panic
+  error    a non-zero exit with an `error: ...` message and no panic (for a damaged file, one
+           that names the file)
+  unclear  a non-zero exit whose message is not of that kind
   panic    a Rust panic (or exit status 101), or a crash by signal other than our own kill
   hang     still running after the time limit
   oom      resident memory above 3 GiB
@@ -52,15 +54,15 @@ def rss_bytes(pid):
     return 0
 
 
-def run_case(bin_path, args, cwd, fsize=None, kill_after=None):
+def run_case(bin_path, args, cwd, fsize=None, kill_after=None, env_extra=None, wrapper=None):
     """Runs one case; returns (status, stdout, stderr) with status in exit/hang/oom/killed."""
     def limits():
         if fsize is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    env = dict(os.environ, SCOREFIELD_NO_GPU=os.environ.get("SCOREFIELD_NO_GPU", "0"))
-    p = subprocess.Popen([bin_path] + args, cwd=cwd, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, preexec_fn=limits, env=env)
+    env = dict(os.environ, SCOREFIELD_NO_GPU=os.environ.get("SCOREFIELD_NO_GPU", "0"), **(env_extra or {}))
+    p = subprocess.Popen((wrapper or []) + [bin_path] + args, cwd=cwd, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, preexec_fn=limits, env=env, start_new_session=True)
     peak = [0]
     done = threading.Event()
 
@@ -77,7 +79,7 @@ def run_case(bin_path, args, cwd, fsize=None, kill_after=None):
         out, err = p.communicate(timeout=kill_after if kill_after else TIME_LIMIT_S)
         status = "exit"
     except subprocess.TimeoutExpired:
-        p.kill()
+        os.killpg(p.pid, signal.SIGKILL)  # the whole group: xvfb-run starts Xvfb beside the app
         out, err = p.communicate()
         status = "killed" if kill_after else "hang"
     done.set()
@@ -368,12 +370,33 @@ def disk_cases(work, rng):
     return cases
 
 
+def app_cases(files, work, rng, n):
+    """The app under Xvfb, restoring a damaged autosave: it must start (and run for a few
+    seconds) without a panic, whatever the file holds."""
+    if shutil.which("xvfb-run") is None:
+        return []
+    session = files["session"].read_bytes()
+    cases = []
+    for i in range(n):
+        data_home = work / f"app-{i}"
+        (data_home / "scorefield").mkdir(parents=True, exist_ok=True)
+        bad = mutate_json(session.decode(), rng) if rng.random() < 0.6 else mutate_bytes(session, rng)
+        (data_home / "scorefield" / "autosave.json").write_bytes(bad)
+        if rng.random() < 0.5:
+            (data_home / "scorefield" / "autosave.prev.json").write_bytes(session)
+        cases.append(("app:autosave", ["--autoplay"], [],
+                      {"kill_after": 8.0, "env_extra": {"XDG_DATA_HOME": str(data_home)},
+                       "wrapper": ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24"]}))
+    return cases
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=str(REPO / "target/release/scorefield"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--per-kind", type=int, default=250)
     ap.add_argument("--only", default="", help="comma-separated case kinds (prefixes)")
+    ap.add_argument("--app-cases", type=int, default=20)
     a = ap.parse_args()
     rng = random.Random(a.seed)
     work = Path(tempfile.mkdtemp(prefix="scorefield-sweep-"))
@@ -384,6 +407,7 @@ def main():
     cases += [(k, args, outs, {}) for k, args, outs in file_cases(files, work, rng, a.per_kind)]
     cases += [(k, args, outs, {}) for k, args, outs in idx_cases(work)]
     cases += disk_cases(work, rng)
+    cases += app_cases(files, work, rng, a.app_cases)
     if a.only:
         cases = [c for c in cases if any(c[0].startswith(p) for p in a.only.split(","))]
     table = {}
@@ -397,8 +421,16 @@ def main():
         status, code, out, err = run_case(a.bin, args, work, **opts)
         if kind == "disk:kill" and status == "killed":
             result = "error"  # our own kill; what counts is the file below
+        elif kind.startswith("app") and status == "killed":
+            result = "panic" if "panicked" in err else "ok"  # it ran until we closed it
         else:
             result = classify(status, code, out, err, outs)
+        if kind.startswith("file:") and result == "error":
+            # The message must name the damaged file (a path argument of the case).
+            inputs = [x.split(":", 1)[-1] for x in args if "bad-" in x or x.startswith(("/dev/", "/nonexistent"))
+                      or x == str(work) or x.startswith("model:")]
+            if inputs and not any(i in err for i in inputs):
+                result = "unclear"
         if kind.startswith("disk"):
             for p, old in before.items():
                 if not p.exists() or not (p.read_bytes() == old or whole_file(p)):
