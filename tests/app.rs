@@ -43,14 +43,19 @@ fn wait_until(
     }
 }
 
+/// Trains from the buttons until at least `steps` steps, then pauses.
+fn train_then_pause(h: &mut Harness<'static, ScorefieldApp>, steps: u64) {
+    h.get_by_label("Run training").click();
+    h.step();
+    wait_until(h, "training steps", |a| a.train_step() >= steps);
+    h.get_by_label("Pause training").click();
+    h.step();
+}
+
 #[test]
 fn training_runs_and_pauses_from_the_buttons() {
     let mut h = harness(small_settings());
-    h.get_by_label("Run training").click();
-    h.step();
-    wait_until(&mut h, "training steps", |a| a.train_step() >= 30);
-    h.get_by_label("Pause training").click();
-    h.step();
+    train_then_pause(&mut h, 30);
     wait_until(&mut h, "the pause", |a| a.train_step() > 0 && h_paused(a));
     let paused_at = h.state().train_step();
     for _ in 0..10 {
@@ -281,11 +286,7 @@ fn the_field_csv_and_model_exports_are_on_buttons_and_agree() {
     std::fs::create_dir_all(&dir).expect("dir");
     let stem = dir.join("lecture").display().to_string();
     let mut h = harness(small_settings());
-    h.get_by_label("Run training").click();
-    h.step();
-    wait_until(&mut h, "training steps", |a| a.train_step() >= 30);
-    h.get_by_label("Pause training").click();
-    h.step();
+    train_then_pause(&mut h, 30);
     wait_until(&mut h, "the pause and a field", |a| {
         !a.is_training() && a.field_result().is_some()
     });

@@ -1,6 +1,6 @@
 //! `scorefield bench ...`: throughput benchmarks, one JSON object per configuration
-//! (keys as in the platform notes: bench, impl, threads, particles, <metric>_median/min/max,
-//! warmup_s). Several timed windows after a warm-up; the median is the figure to report.
+//! (keys: `bench`, `impl`, `threads`, `particles`, `<metric>_median`, `_min`, `_max`,
+//! `warmup_s`). Several timed windows after a warm-up; the median is the figure to report.
 
 use crate::data::{Dataset, preset};
 use crate::sample::{DataInfo, ExactMixtureScore, Plan, SamplerKind, SamplerRun, SamplerSettings};
