@@ -2,13 +2,11 @@
 //! (the columns are described in `field/csv.rs`).
 
 use super::input::{DataArgs, load_learned, parse_range};
-use crate::atomic_file::write_atomic;
 use crate::dist::NoiseLevel;
 use crate::field::{FieldColumns, FieldGrid};
 use crate::geom::{Bounds, Point};
-use crate::sample::ScoreSource;
+use crate::sample::source::score_on;
 use clap::Args;
-use rayon::prelude::*;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -80,7 +78,7 @@ pub fn run(args: &FieldArgs) -> Result<(), String> {
     let learned = match &args.model {
         Some(path) => {
             let source = load_learned(path, args.class, args.cfg_scale)?;
-            Some(learned_field(&source, level, &points))
+            Some(score_on(&source, level, &points))
         }
         None => None,
     };
@@ -91,22 +89,5 @@ pub fn run(args: &FieldArgs) -> Result<(), String> {
         reference: reference_values.as_deref(),
         learned: learned.as_deref(),
     };
-    let bad = columns.non_finite_nodes();
-    if bad > 0 {
-        return Err(format!(
-            "{}: not written: the field is not finite at {bad} of {} grid nodes (try a smaller --sigma or a smaller view)",
-            args.out.display(),
-            points.len()
-        ));
-    }
-    write_atomic(&args.out, |w| columns.write(w))
-}
-
-/// The score of `source` at `level` on `points`, in parallel chunks.
-fn learned_field(source: &dyn ScoreSource, level: NoiseLevel, points: &[Point]) -> Vec<Point> {
-    let mut out = vec![Point::zeros(); points.len()];
-    out.par_chunks_mut(1024)
-        .zip(points.par_chunks(1024))
-        .for_each(|(o, p)| source.score_batch(level, p, o));
-    out
+    columns.save(&args.out)
 }

@@ -11,6 +11,7 @@ use crate::geom::Point;
 use crate::metrics::{energy_distance, mode_report};
 use crate::sample::op::NoiseUse;
 use crate::sample::pc::CorrectorRule;
+use crate::sample::runner::write_samples_csv;
 use crate::sample::vp::{DdpmVariance, TimestepSpacing};
 use crate::sample::{
     DataInfo, EmpiricalScore, ExactMixtureScore, GuidedMixtureScore, InitSpec, Plan, SamplerKind,
@@ -231,11 +232,7 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         ));
     }
     write_atomic(&args.out, |w| {
-        writeln!(w, "x,y,particle,diverged")?;
-        for (i, (p, a)) in run.positions().iter().zip(run.alive()).enumerate() {
-            writeln!(w, "{},{},{i},{}", p.x, p.y, u8::from(!a))?;
-        }
-        Ok(())
+        write_samples_csv(w, run.positions(), run.alive())
     })?;
     if let Some(path) = &args.trajectories {
         write_atomic(path, |w| write_trajectories(w, &traj))?;
@@ -332,12 +329,10 @@ fn check_sampler_options(args: &SampleArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The start points of `--init-file`: finite, and as many as `--particles` if that is given.
+/// The start points of `--init-file` (the points loader bounds them), as many as `--particles`
+/// if that is given.
 fn load_start(path: &std::path::Path, particles: Option<usize>) -> Result<Vec<Point>, String> {
     let xs = crate::data::points_file::load_points_csv(path).map_err(|e| e.to_string())?;
-    if let Some(i) = xs.iter().position(|p| !crate::geom::is_finite(p)) {
-        return Err(format!("{}: point {} is not finite", path.display(), i + 1));
-    }
     match particles {
         Some(n) if n != xs.len() => Err(format!(
             "--particles {n} disagrees with {}, which holds {} points (leave --particles out)",

@@ -30,11 +30,6 @@ pub enum MixtureFileError {
     /// Unreadable or over the size limit (the message names the file).
     #[error("{0}")]
     Read(String),
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
     #[error("{path}: line {line}, column {column}: {message}")]
     Syntax {
         path: String,

@@ -11,11 +11,6 @@ use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PointsFileError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
     #[error("{path}: line {line}: {message}")]
     Bad {
         path: String,

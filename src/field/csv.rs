@@ -11,6 +11,7 @@
 
 use crate::geom::{Point, is_finite};
 use std::io::Write;
+use std::path::Path;
 
 /// The values at the grid nodes `points`.
 pub struct FieldColumns<'a> {
@@ -33,6 +34,20 @@ impl FieldColumns<'_> {
                 !(reference_ok && learned_ok && is_finite(&self.points[i]))
             })
             .count()
+    }
+
+    /// Writes the CSV to `path` atomically, unless some value is not finite: then nothing is
+    /// written and the error says where.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let bad = self.non_finite_nodes();
+        if bad > 0 {
+            return Err(format!(
+                "{}: not written: the field is not finite at {bad} of {} grid nodes (try a smaller sigma or a smaller view)",
+                path.display(),
+                self.points.len()
+            ));
+        }
+        crate::atomic_file::write_atomic(path, |w| self.write(w))
     }
 
     pub fn write(&self, w: &mut dyn Write) -> std::io::Result<()> {

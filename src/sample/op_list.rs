@@ -77,10 +77,22 @@ impl OpList {
             .flat_map(|(op, n)| std::iter::repeat_n(op, *n))
     }
 
-    /// Steps `start..end` (clamped to the plan).
+    /// Steps `start..end` (clamped to the plan). Starts inside the run holding `start` (found
+    /// by a binary search), so stepping a long plan a few ops at a time costs little per call.
     pub fn range(&self, start: usize, end: usize) -> impl Iterator<Item = &Op> + '_ {
         let end = end.min(self.len());
-        self.iter().skip(start).take(end.saturating_sub(start))
+        let first = self.ends.partition_point(|&e| e <= start);
+        let run_start = if first == 0 { 0 } else { self.ends[first - 1] };
+        self.runs
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .flat_map(move |(k, (op, n))| {
+                let skip = if k == 0 { start - run_start } else { 0 };
+                std::iter::repeat_n(op, n - skip)
+            })
+            .take(end.saturating_sub(start))
     }
 }
 

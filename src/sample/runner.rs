@@ -14,6 +14,20 @@ pub const CHUNK: usize = 256;
 /// Steps per call when a run goes to its end unrecorded.
 const RUN_BLOCK: usize = 4096;
 
+/// The samples CSV of `sample` and the app's export: `x,y,particle,diverged`, one row per
+/// particle in order (a diverged particle at its last finite position, `diverged` 1).
+pub fn write_samples_csv(
+    w: &mut dyn std::io::Write,
+    xs: &[Point],
+    alive: &[bool],
+) -> std::io::Result<()> {
+    writeln!(w, "x,y,particle,diverged")?;
+    for (i, (p, a)) in xs.iter().zip(alive).enumerate() {
+        writeln!(w, "{},{},{i},{}", p.x, p.y, u8::from(!a))?;
+    }
+    Ok(())
+}
+
 /// Positions of every particle at recorded steps.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trajectories {

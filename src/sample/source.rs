@@ -30,6 +30,16 @@ pub trait ScoreSource: Sync {
     fn label(&self) -> String;
 }
 
+/// The score of `source` at `level` on many points (a grid), in parallel chunks.
+pub fn score_on(source: &dyn ScoreSource, level: NoiseLevel, points: &[Point]) -> Vec<Point> {
+    use rayon::prelude::*;
+    let mut out = vec![Point::zeros(); points.len()];
+    out.par_chunks_mut(1024)
+        .zip(points.par_chunks(1024))
+        .for_each(|(o, p)| source.score_batch(level, p, o));
+    out
+}
+
 /// The exact score of a Gaussian mixture (MATH §2.1, §2.2).
 pub struct ExactMixtureScore<'a> {
     pub mixture: &'a GaussianMixture,

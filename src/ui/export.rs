@@ -177,11 +177,7 @@ impl ScorefieldApp {
                     let target = path.clone();
                     started.push(self.exporter.spawn(path, move || {
                         crate::atomic_file::write_atomic(&target, |w| {
-                            writeln!(w, "x,y,particle,diverged")?;
-                            for (i, (p, a)) in xs.iter().zip(&alive).enumerate() {
-                                writeln!(w, "{},{},{i},{}", p.x, p.y, u8::from(!a))?;
-                            }
-                            Ok(())
+                            crate::sample::runner::write_samples_csv(w, &xs, &alive)
                         })
                     }));
                 }
@@ -321,7 +317,6 @@ fn write_field_csv(
     model: Option<std::sync::Arc<crate::nn::ScoreModel>>,
     path: &std::path::Path,
 ) -> Result<(), String> {
-    use crate::sample::ScoreSource;
     let Some(bounds) = field.bounds else {
         return Err("the field has no view box".into());
     };
@@ -332,21 +327,12 @@ fn write_field_csv(
     };
     let exact = data.reference_field(level, &nodes);
     let learned = model.map(|m| {
-        let mut out = vec![crate::geom::Point::zeros(); nodes.len()];
-        crate::sample::LearnedScore::new(m).score_batch(level, &nodes, &mut out);
-        out
+        crate::sample::source::score_on(&crate::sample::LearnedScore::new(m), level, &nodes)
     });
-    let columns = crate::field::FieldColumns {
+    crate::field::FieldColumns {
         points: &nodes,
         reference: Some(&exact),
         learned: learned.as_deref(),
-    };
-    let bad = columns.non_finite_nodes();
-    if bad > 0 {
-        return Err(format!(
-            "{}: not written: the field is not finite at {bad} grid nodes",
-            path.display()
-        ));
     }
-    crate::atomic_file::write_atomic(path, |w| columns.write(w))
+    .save(path)
 }
