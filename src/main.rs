@@ -1,6 +1,7 @@
 //! The `scorefield` binary: the app with no subcommand, headless commands otherwise.
 
 use clap::Parser;
+use scorefield::cli::bench::Frontends;
 use scorefield::cli::{Cli, run};
 
 fn main() {
@@ -8,7 +9,12 @@ fn main() {
     scorefield::runtime_dir::ensure_runtime_dir();
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(command) => run(command),
+        Some(command) => run(
+            command,
+            &Frontends {
+                bench_frame: scorefield::ui::bench_frame::run,
+            },
+        ),
         None => scorefield::ui::run_app(scorefield::ui::Launch {
             screenshot: cli.screenshot,
             screenshot_after_s: cli.screenshot_after,

@@ -9,6 +9,8 @@ use scorefield::geom::Point;
 use scorefield::ui::{ScorefieldApp, Settings};
 use std::time::{Duration, Instant};
 
+mod support;
+
 fn harness(settings: Settings) -> Harness<'static, ScorefieldApp> {
     let app = ScorefieldApp::new(settings, None);
     let mut h = Harness::builder()
@@ -398,20 +400,23 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     }
     {
         let p = &mut h.state_mut().images;
-        p.unet = false;
-        p.hidden = 16;
-        p.batch = 8;
-        p.steps_per_level = 1;
-        p.auto_sample = false;
+        p.setup.unet = false;
+        p.setup.hidden = 16;
+        p.setup.batch = 8;
+        p.sampling.steps_per_level = 1;
+        p.sampling.auto_sample = false;
     }
     h.step();
     h.get_by_label("New network").click();
     h.step();
-    wait_until(&mut h, "the network", |a| a.images.snapshot.is_some());
+    wait_until(&mut h, "the network", |a| {
+        a.images.training.snapshot.is_some()
+    });
     h.get_by_label("Step 10").click();
     h.step();
     wait_until(&mut h, "ten steps", |a| {
         a.images
+            .training
             .snapshot
             .as_ref()
             .is_some_and(|s| s.step == 10 && !s.running)
@@ -433,7 +438,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         h.state().images.messages
     );
     let out = std::env::temp_dir().join(format!("sf-panel-grid-{}.png", std::process::id()));
-    h.state_mut().images.export_path = out.display().to_string();
+    h.state_mut().images.files.export_path = out.display().to_string();
     h.step();
     h.get_by_label("Export PNG").click();
     h.step();
@@ -470,4 +475,238 @@ fn without_an_adapter_the_image_panel_explains_and_the_rest_of_the_app_runs() {
     h.get_by_label("Run training").click();
     h.step();
     wait_until(&mut h, "2D training steps", |a| a.train_step() >= 10);
+}
+
+/// Opens a collapsed section of the control panel and scrolls `label` into view.
+fn reveal(h: &mut Harness<'static, ScorefieldApp>, section: &str, label: &str) {
+    if h.query_by_label(label).is_none() {
+        h.get_by_label(section).scroll_to_me();
+        h.run_steps(3);
+        h.get_by_label(section).click();
+        h.run_steps(3);
+    }
+    h.get_by_label(label).scroll_to_me();
+    h.run_steps(3);
+}
+
+/// Waits until the drawn field is the one the settings ask for (not dimmed).
+fn wait_for_current_field(h: &mut Harness<'static, ScorefieldApp>, what: &str) {
+    wait_until(h, what, |a| {
+        a.drawn_field().is_some_and(|(_, dimmed)| !dimmed)
+    });
+}
+
+#[test]
+fn the_field_selector_changes_the_drawn_field() {
+    let settings = Settings {
+        guidance_class: Some(0),
+        guidance_scale: 3.0,
+        ..Settings::default()
+    };
+    let mut h = harness(settings);
+    let mut fields = Vec::new();
+    for choice in ["guided", "conditional", "unconditional"] {
+        reveal(&mut h, "Guidance", choice);
+        h.get_by_label(choice).click();
+        h.step();
+        wait_for_current_field(&mut h, choice);
+        let exact = h.state().field_result().expect("field").exact.clone();
+        fields.push((choice, exact));
+    }
+    for (i, (a, fa)) in fields.iter().enumerate() {
+        for (b, fb) in &fields[i + 1..] {
+            let largest = fa
+                .iter()
+                .zip(fb)
+                .map(|(p, q)| (p - q).norm())
+                .fold(0.0, f64::max);
+            assert!(largest > 0.1, "{a} and {b} draw the same field ({largest})");
+        }
+    }
+}
+
+/// The app's GIF of a pane that samples with the learned score is the CLI's animation of the
+/// same saved session, byte for byte, and differs from the exact-score GIF.
+#[test]
+fn an_app_gif_follows_the_panes_score_and_equals_the_cli_animation() {
+    let dir = support::scratch("app-gif");
+    let settings = Settings {
+        use_learned: true,
+        particles: 200,
+        steps_per_level: 5,
+        levels: 4,
+        ..small_settings()
+    };
+    let mut h = harness(settings);
+    train_then_pause(&mut h, 30);
+    wait_until(&mut h, "the panes on the learned score", |a| {
+        !a.is_training()
+            && a.sampler_view().panes.len() == 2
+            && a.sampler_view().panes.iter().all(|p| p.score == "learned")
+    });
+    let stem = |name: &str| dir.join(name).display().to_string();
+    h.state_mut()
+        .export(scorefield::ui::export::ExportKind::Gif, &stem("learned"));
+    wait_for_saved(&mut h, 1);
+    let session = stem("lecture.session.json");
+    h.state_mut().save_session(&session);
+    wait_for_saved(&mut h, 2);
+    let cli_gif = dir.join("cli.gif");
+    support::run_ok(support::bin().args([
+        "animate",
+        "--session",
+        &session,
+        "--frames",
+        "40",
+        "--fps",
+        "10",
+        "--width",
+        "800",
+        "--height",
+        "600",
+        "--out",
+        &cli_gif.display().to_string(),
+    ]));
+    let read = |p: &std::path::Path| std::fs::read(p).expect("gif");
+    let learned = read(&dir.join("learned.gif"));
+    assert!(
+        learned == read(&cli_gif),
+        "the app's GIF differs from the CLI's"
+    );
+    h.state_mut().settings.use_learned = false;
+    h.step();
+    wait_until(&mut h, "the panes on the exact score", |a| {
+        a.sampler_view().panes.iter().all(|p| p.score == "exact")
+    });
+    h.state_mut()
+        .export(scorefield::ui::export::ExportKind::Gif, &stem("exact"));
+    wait_for_saved(&mut h, 3);
+    assert!(
+        learned != read(&dir.join("exact.gif")),
+        "the learned-score GIF equals the exact-score one"
+    );
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+}
+
+/// Steps the paused panes so that a restart is visible (the cursor goes back to 0).
+fn step_panes(h: &mut Harness<'static, ScorefieldApp>) {
+    wait_until(h, "two panes", |a| a.sampler_view().panes.len() == 2);
+    reveal(h, "Samplers", "Step samplers");
+    for _ in 0..3 {
+        h.get_by_label("Step samplers").click();
+        h.step();
+    }
+    wait_until(h, "stepped panes", |a| {
+        a.sampler_view().panes.iter().all(|p| p.cursor >= 3)
+    });
+}
+
+#[test]
+fn a_sampler_setting_restarts_the_paused_panes_at_once() {
+    let mut h = harness(Settings::default());
+    step_panes(&mut h);
+    h.get_by_role_and_label(Role::Slider, "eps")
+        .set_value_accesskit(0.05);
+    h.step();
+    assert!((h.state().settings.eps - 0.05).abs() < 1e-12);
+    wait_until(&mut h, "the restart", |a| {
+        a.sampler_view().panes.iter().all(|p| p.cursor == 0)
+    });
+    // Compare mode off: one pane at once, without pressing R.
+    h.get_by_label("compare two samplers").click();
+    h.step();
+    wait_until(&mut h, "one pane", |a| a.sampler_view().panes.len() == 1);
+}
+
+#[test]
+fn guidance_restarts_the_panes_towards_the_class() {
+    let mut h = harness(Settings::default());
+    step_panes(&mut h);
+    reveal(&mut h, "Guidance", "guide towards a class");
+    h.get_by_label("guide towards a class").click();
+    h.step();
+    assert_eq!(h.state().settings.guidance_class, Some(0));
+    wait_until(&mut h, "the guided restart", |a| {
+        let p = &a.sampler_view().panes;
+        p.len() == 2 && p.iter().all(|p| p.cursor == 0 && p.score == "exact guided")
+    });
+}
+
+#[test]
+fn a_training_setting_shows_a_badge_until_reset() {
+    let mut h = harness(small_settings());
+    train_then_pause(&mut h, 10);
+    assert!(h.state().training_badge().is_none());
+    h.get_by_role_and_label(Role::Slider, "width")
+        .set_value_accesskit(64.0);
+    h.step();
+    h.step();
+    let badge = h.state().training_badge().expect("a badge");
+    assert!(badge.contains("network"), "{badge}");
+    assert!(
+        h.query_by_label_contains("changed since this network was built")
+            .is_some(),
+        "the badge is on screen"
+    );
+    // The error map draws its colour bar in score units (every glyph must exist).
+    h.state_mut().settings.heatmap = scorefield::session::settings::Heatmap::Error;
+    wait_for_current_field(&mut h, "the error field");
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("score units").is_some());
+    h.get_by_label("Reset training").click();
+    h.step();
+    assert!(h.state().training_badge().is_none());
+}
+
+#[test]
+fn switching_data_never_draws_the_previous_field_under_the_new_bounds() {
+    let mut h = harness(Settings::default());
+    wait_for_current_field(&mut h, "the first field");
+    h.key_press(egui::Key::Num2);
+    h.step();
+    assert_eq!(h.state().settings.preset, "ring8");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let a = h.state();
+        let bounds = a.view_bounds();
+        match a.drawn_field() {
+            Some((f, dimmed)) => {
+                assert_eq!(f.bounds, Some(bounds), "a field of other bounds is drawn");
+                if !dimmed {
+                    break;
+                }
+            }
+            None => assert!(Instant::now() < deadline, "no field for the new data"),
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+}
+
+/// Exact guidance towards class 1 of ncsn-two-modes: both samplers put their particles in
+/// class 1, and the TV against the class target is small.
+#[test]
+fn exact_guidance_reports_tv_against_the_class_target() {
+    let settings = Settings {
+        speed: 200,
+        guidance_class: Some(1),
+        guidance_scale: 1.0,
+        ..Settings::default()
+    };
+    let mut h = harness(settings);
+    wait_until(&mut h, "two guided panes", |a| {
+        let p = &a.sampler_view().panes;
+        p.len() == 2 && p.iter().all(|p| p.score == "exact guided")
+    });
+    h.state_mut()
+        .apply(scorefield::ui::AppCommand::SamplersPlay);
+    wait_until(&mut h, "both samplers to finish", |a| {
+        let p = &a.sampler_view().panes;
+        p.len() == 2 && p.iter().all(|p| p.cursor == p.total)
+    });
+    for p in &h.state().sampler_view().panes {
+        let m = p.modes.as_ref().expect("mode report");
+        assert_eq!(m.true_weights, vec![0.0, 1.0], "the class target");
+        assert!(m.tv <= 0.05, "{}: TV {} against class 1", p.label, m.tv);
+    }
 }

@@ -187,7 +187,7 @@ type Check = fn(&Path) -> Result<(), String>;
 fn check_session(path: &Path) -> Result<(), String> {
     let s = Session::load(path)?;
     let data = s.dataset()?;
-    let settings = s.settings.sampler_settings(&s.settings.sampler_a)?;
+    let settings = s.settings.sampler_settings(s.settings.sampler_a);
     let source = reference_source(&data);
     let plan = Plan::build(&settings, &DataInfo::of(&data), source.as_ref())?;
     let mut run = SamplerRun::new(plan, s.settings.particles.min(32), s.settings.seed);

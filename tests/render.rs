@@ -1,8 +1,8 @@
 //! Rendering scenes to PNG and SVG: sizes, every arrow and axis label in the SVG, the PNG's plot
 //! against a stored reference (with a tolerance), and bad requests refused with a clear error.
 
-use scorefield::cli::render_cmd::view_scene;
 use scorefield::render::files::{png_pixels, svg_text};
+use scorefield::scene::figures::view_scene;
 use scorefield::session::{DataSpec, Session, Settings};
 use std::path::Path;
 use std::process::Command;
@@ -97,7 +97,7 @@ fn svg_has_every_arrow_and_the_axis_labels() {
                 .map(|(_, rest)| rest.split("</text>").next().unwrap_or("").trim())
         })
         .collect();
-    for label in ["x", "y", "exact score", "log q"] {
+    for label in ["x", "y", "exact score", "log q_σ"] {
         assert!(texts.contains(&label), "missing {label:?} in {texts:?}");
     }
     assert!(
@@ -254,21 +254,23 @@ fn animate_writes_a_gif_with_the_expected_frames() {
 #[test]
 fn compare_renders_two_panes_and_png_scale_is_checked() {
     let session = preset_session("ncsn-two-modes");
-    let scenes = scorefield::cli::render_cmd::view_scenes(&session, "compare").expect("scenes");
+    let scenes = scorefield::scene::figures::view_scenes(&session, "compare").expect("scenes");
     assert_eq!(scenes.len(), 2);
     assert!(
-        scenes[0].title.starts_with("langevin · TV"),
+        scenes[0].title.starts_with("langevin · exact · TV"),
         "{}",
         scenes[0].title
     );
     assert!(
-        scenes[1].title.starts_with("annealed-langevin · TV"),
+        scenes[1]
+            .title
+            .starts_with("annealed-langevin · exact · TV"),
         "{}",
         scenes[1].title
     );
     let svg = scorefield::render::files::svg_text_panes(&scenes, 1200, 500).expect("svg");
     assert_eq!(
-        svg.matches(">log q<").count() + svg.matches(">\nlog q\n<").count(),
+        svg.matches(">log q_σ<").count() + svg.matches(">\nlog q_σ\n<").count(),
         2,
         "one colour bar per pane"
     );

@@ -388,7 +388,8 @@ fn mala_needs_a_density_and_bad_settings_are_refused() {
     let data = Dataset::Mixture(two_modes());
     let info = DataInfo::of(&data);
     let err = Plan::build(&SamplerSettings::new(SamplerKind::Mala), &info, &NoDensity)
-        .expect_err("no density");
+        .expect_err("no density")
+        .to_string();
     assert!(err.contains("mala needs a density"), "{err}");
     let bad = SamplerSettings {
         sigma_min: Some(5.0),
@@ -398,7 +399,14 @@ fn mala_needs_a_density_and_bad_settings_are_refused() {
     let m = two_modes();
     let exact = ExactMixtureScore { mixture: &m };
     let err = Plan::build(&bad, &info, &exact).expect_err("sigma_max < sigma_min");
-    assert!(err.contains("--sigma-max"), "{err}");
+    // The command line reads its flags; the app reads its controls, never a flag.
+    assert!(err.to_string().contains("--sigma-max"), "{err}");
+    assert!(
+        err.in_app().contains("sampler sigma_max"),
+        "{}",
+        err.in_app()
+    );
+    assert!(!err.in_app().contains("--"), "{}", err.in_app());
     let bad = SamplerSettings {
         eps: Some(-1.0),
         ..SamplerSettings::new(SamplerKind::Langevin)
@@ -406,6 +414,7 @@ fn mala_needs_a_density_and_bad_settings_are_refused() {
     assert!(
         Plan::build(&bad, &info, &exact)
             .expect_err("eps < 0")
+            .to_string()
             .contains("--eps")
     );
 }

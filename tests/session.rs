@@ -204,7 +204,7 @@ fn the_app_saves_and_reopens_a_session_with_its_data_and_weights() {
     assert_eq!(h.state().settings.preset, "three-anisotropic");
     assert_eq!(h.state().settings.sigma, 2.5);
     assert!(matches!(h.state().dataset(), Dataset::Mixture(m) if m.len() == 3));
-    assert_eq!(h.state().recent.first(), Some(&path));
+    assert_eq!(h.state().recent().first(), Some(&path));
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn page_down_and_up_step_through_the_lectures() {
     );
     h.key_press(egui::Key::PageDown);
     h.step();
-    assert_eq!(h.state().settings.sampler_a, "gradient-ascent");
+    assert_eq!(h.state().settings.sampler_a.name(), "gradient-ascent");
     h.key_press(egui::Key::PageUp);
     h.key_press(egui::Key::PageUp);
     h.step();

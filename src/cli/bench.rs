@@ -65,7 +65,20 @@ pub enum BenchKind {
     },
 }
 
-pub fn run(which: &BenchKind) -> Result<(), String> {
+/// What the headless commands need from the front end, handed in by the binary (the
+/// command line does not import the app).
+pub struct Frontends {
+    /// `bench frame`: the frame benchmark of the app, one JSON object per part.
+    pub bench_frame: fn(usize) -> Result<Vec<serde_json::Value>, String>,
+}
+
+impl Frontends {
+    fn bench_frame(&self, frames: usize) -> Result<Vec<serde_json::Value>, String> {
+        (self.bench_frame)(frames)
+    }
+}
+
+pub fn run(which: &BenchKind, frontends: &Frontends) -> Result<(), String> {
     match *which {
         BenchKind::Images {
             batch,
@@ -93,7 +106,7 @@ pub fn run(which: &BenchKind) -> Result<(), String> {
             Ok(())
         }
         BenchKind::Frame { frames } => {
-            for line in crate::ui::bench_frame::run(frames.max(1))? {
+            for line in frontends.bench_frame(frames.max(1))? {
                 println!("{line}");
             }
             Ok(())
@@ -122,17 +135,7 @@ pub fn run(which: &BenchKind) -> Result<(), String> {
     }
 }
 
-/// Median, min and max of a list of rates.
-pub fn summary(mut rates: Vec<f64>) -> (f64, f64, f64) {
-    rates.sort_by(f64::total_cmp);
-    let n = rates.len();
-    let median = if n % 2 == 1 {
-        rates[n / 2]
-    } else {
-        0.5 * (rates[n / 2 - 1] + rates[n / 2])
-    };
-    (median, rates[0], rates[n - 1])
-}
+pub use crate::timing::summary;
 
 fn bench_sample(
     threads: usize,

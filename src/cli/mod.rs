@@ -64,7 +64,7 @@ pub enum Command {
 }
 
 /// Runs a headless command. Returns the message to print on failure.
-pub fn run(command: Command) -> Result<(), String> {
+pub fn run(command: Command, frontends: &bench::Frontends) -> Result<(), String> {
     match command {
         Command::Presets => {
             for p in crate::data::PRESETS {
@@ -78,6 +78,6 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::Render(args) => render_cmd::run(&args),
         Command::Animate(args) => render_cmd::animate(&args),
         Command::Images { which } => images_cmd::run(&which),
-        Command::Bench { which } => bench::run(&which),
+        Command::Bench { which } => bench::run(&which, frontends),
     }
 }

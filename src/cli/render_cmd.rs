@@ -1,17 +1,10 @@
-//! `scorefield render`: one view of a session or preset as PNG or SVG, from the same scene the
-//! app draws.
+//! `scorefield render` and `scorefield animate`: the flags of a figure; the figures themselves
+//! are composed in [`crate::scene::figures`] and [`crate::scene::animation`], as in the app.
 
-use crate::data::Dataset;
-use crate::metrics::mode_report;
 use crate::nn::ScoreModel;
-use crate::sample::{DataInfo, Plan, SamplerRun};
-use crate::scene::layers::{FieldRequest, compute};
-use crate::scene::{PointLayer, Scene, field_scene};
-use crate::session::settings::Heatmap;
 use crate::session::{DataSpec, Session, Settings};
 use clap::Args;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Debug, Args)]
 #[command(allow_negative_numbers = true)]
@@ -72,137 +65,29 @@ fn load(args: &RenderArgs) -> Result<Session, String> {
     Ok(session)
 }
 
-/// The scene of one view.
-pub fn view_scene(session: &Session, view: &str) -> Result<Scene, String> {
-    let data = Arc::new(session.dataset()?);
-    let mut s = session.settings.clone();
-    s.show_exact = false;
-    s.show_learned = false;
-    s.show_tweedie = false;
-    s.heatmap = Heatmap::Density;
-    let needs_model = matches!(view, "score-model" | "error");
-    if needs_model && session.model.is_none() {
-        return Err(format!(
-            "--view {view} needs a trained model: give --model MODEL.json or a session with weights"
-        ));
-    }
-    match view {
-        "density" => {}
-        "score-true" => s.show_exact = true,
-        "score-model" => s.show_learned = true,
-        "error" => {
-            s.heatmap = Heatmap::Error;
-            s.show_learned = true;
-        }
-        "tweedie" => s.show_tweedie = true,
-        "samples" | "compare" => {}
-        other => {
-            return Err(format!(
-                "--view '{other}': use density, score-true, score-model, error, tweedie, samples or compare"
-            ));
-        }
-    }
-    let view_box = crate::scene::view_of(&data);
-    let field = compute(&FieldRequest {
-        id: 0,
-        data: data.clone(),
-        sigma: s.sigma,
-        vp_abar: None,
-        bounds: view_box,
-        heat_n: 160,
-        arrow_n: s.arrow_n,
-        model: session.model.clone().filter(|_| needs_model).map(Arc::new),
-        guidance: None,
-        cfg: None,
-        fisher_sigmas: Vec::new(),
-    });
-    let label = if session.title.is_empty() {
-        s.preset.clone()
-    } else {
-        session.title.clone()
-    };
-    let mut scene = field_scene(&field, &s, &format!("{label} · {view} · sigma {}", s.sigma));
-    if view == "samples" {
-        let kind = s.sampler_a.clone();
-        add_samples(&mut scene, &data, &s, &kind, [255, 120, 60])?;
-    }
-    Ok(scene)
-}
-
-/// The scenes of a view: two panes (samplers A and B from the same particles and noise) for
-/// `compare`, one otherwise.
-pub fn view_scenes(session: &Session, view: &str) -> Result<Vec<Scene>, String> {
-    if view != "compare" {
-        return Ok(vec![view_scene(session, view)?]);
-    }
-    let data = session.dataset()?;
-    let s = &session.settings;
-    let base = view_scene(session, "density")?;
-    let mut panes = Vec::new();
-    for (kind, colour) in [
-        (&s.sampler_a, [255, 120, 60]),
-        (&s.sampler_b, [90, 200, 255]),
-    ] {
-        let mut scene = base.clone();
-        add_samples(&mut scene, &data, s, kind, colour)?;
-        panes.push(scene);
-    }
-    Ok(panes)
-}
-
-/// Runs a sampler and adds its final particles (and its TV, for mixtures) to the scene.
-fn add_samples(
-    scene: &mut Scene,
-    data: &Dataset,
-    s: &Settings,
-    kind: &str,
-    colour: [u8; 3],
-) -> Result<(), String> {
-    let (points, tv) = run_sampler(data, s, kind)?;
-    scene.title = format!(
-        "{kind}{}",
-        tv.map_or(String::new(), |tv| format!(" · TV {tv:.3}"))
-    );
-    scene.points.push(PointLayer {
-        name: kind.to_string(),
-        colour,
-        points,
-    });
-    Ok(())
-}
-
-/// Runs a sampler pane of the settings with the exact (or empirical) score to the end.
-fn run_sampler(
-    data: &Dataset,
-    s: &Settings,
-    kind: &str,
-) -> Result<(Vec<crate::geom::Point>, Option<f64>), String> {
-    let source = crate::sample::reference_source(data);
-    let source = source.as_ref();
-    let plan = Plan::build(&s.sampler_settings(kind)?, &DataInfo::of(data), source)?;
-    check_run_budget(s.particles, &plan)?;
-    let mut run = SamplerRun::new(plan, s.particles, s.seed);
-    run.run_to_end(source, None);
-    let tv = data
-        .mixture()
-        .map(|m| mode_report(m, run.positions(), run.alive()).tv);
-    let live = run
-        .positions()
-        .iter()
-        .zip(run.alive())
-        .filter(|(_, a)| **a)
-        .map(|(p, _)| *p)
-        .collect();
-    Ok((live, tv))
-}
-
 pub fn run(args: &RenderArgs) -> Result<(), String> {
     let session = load(args)?;
+    if !crate::scene::figures::VIEWS.contains(&args.view.as_str()) {
+        return Err(format!(
+            "--view '{}': use {}",
+            args.view,
+            crate::scene::figures::VIEWS.join(", ")
+        ));
+    }
+    if matches!(args.view.as_str(), "score-model" | "error") && session.model.is_none() {
+        return Err(format!(
+            "--view {} needs a trained model: give --model MODEL.json or a session with weights",
+            args.view
+        ));
+    }
     // What goes wrong with a session's contents names the session file.
-    let scenes = view_scenes(&session, &args.view).map_err(|e| match &args.session {
-        Some(path) => format!("{}: {e}", path.display()),
-        None => e,
-    })?;
+    let scenes =
+        crate::scene::figures::view_scenes(&session, &args.view).map_err(|e| {
+            match &args.session {
+                Some(path) => format!("{}: {e}", path.display()),
+                None => e,
+            }
+        })?;
     match args.out.extension().and_then(|e| e.to_str()) {
         Some("png") => crate::render::files::write_png_panes(
             &scenes,
@@ -269,110 +154,18 @@ pub fn animate(args: &AnimateArgs) -> Result<(), String> {
         scale: 1.0,
         out: args.out.clone(),
     })?;
-    animate_session(
+    let what = crate::scene::animation::Animation::parse(args.sampler.as_deref())
+        .map_err(|e| format!("--sampler: {e}"))?;
+    crate::scene::animation::write_animation(
         &session,
-        args.sampler.as_deref(),
+        what,
         args.frames,
         args.fps,
-        args.width,
-        args.height,
+        (args.width, args.height),
         &args.out,
     )
     .map_err(|e| match &args.session {
         Some(path) => format!("{}: {e}", path.display()),
         None => e,
     })
-}
-
-/// Writes the animation of a session: a sampler run (default: sampler A) or `sigma-sweep`.
-pub fn animate_session(
-    session: &Session,
-    sampler: Option<&str>,
-    frames: usize,
-    fps: u32,
-    width: u32,
-    height: u32,
-    out: &std::path::Path,
-) -> Result<(), String> {
-    let scenes = match sampler {
-        Some("sigma-sweep") => sigma_sweep(session, frames)?,
-        other => sampler_frames(
-            session,
-            other.unwrap_or(&session.settings.sampler_a),
-            frames,
-        )?,
-    };
-    crate::render::animation::write_gif(&scenes, width, height, fps, out)
-}
-
-/// The field at `frames` levels from sigma_max down to sigma_min.
-fn sigma_sweep(session: &Session, frames: usize) -> Result<Vec<Scene>, String> {
-    let s = &session.settings;
-    let levels = crate::dist::SigmaSchedule::geometric(
-        s.sampler_sigma_max,
-        s.sampler_sigma_min.min(s.sampler_sigma_max),
-        frames.max(1),
-    )?;
-    levels
-        .sigmas()
-        .iter()
-        .map(|&sigma| {
-            let mut one = session.clone();
-            one.settings.sigma = sigma;
-            view_scene(&one, "score-true")
-        })
-        .collect()
-}
-
-/// A headless sampler run must stay within the work budget (the app steps its runs per frame
-/// and stays responsive, so it takes any session; a figure must finish).
-fn check_run_budget(particles: usize, plan: &Plan) -> Result<(), String> {
-    crate::budget::check_product(
-        "settings.particles × sampler steps",
-        &[particles as u64, plan.ops.len() as u64],
-        crate::budget::MAX_PARTICLE_STEPS,
-    )
-}
-
-/// Particles every few steps of a sampler run over the density at the step's level.
-fn sampler_frames(session: &Session, kind: &str, frames: usize) -> Result<Vec<Scene>, String> {
-    let data = session.dataset()?;
-    let s = &session.settings;
-    let source = crate::sample::reference_source(&data);
-    let source = source.as_ref();
-    let plan = Plan::build(&s.sampler_settings(kind)?, &DataInfo::of(&data), source)?;
-    check_run_budget(s.particles, &plan)?;
-    let stride = plan.ops.len().div_ceil(frames.max(2) - 1).max(1);
-    let mut run = SamplerRun::new(plan, s.particles, s.seed);
-    let trajectories = run.run_to_end(source, Some(stride));
-    let background = {
-        let mut quiet = session.clone();
-        quiet.settings.show_exact = false;
-        view_scene(&quiet, "density")?
-    };
-    let plan = run.plan();
-    Ok(trajectories
-        .frames
-        .iter()
-        .map(|(step, xs, alive)| {
-            let sigma = plan
-                .ops
-                .get((*step).min(plan.ops.len().saturating_sub(1)))
-                .map_or(0.0, |o| o.level().equivalent_sigma());
-            let mut scene = background.clone();
-            scene.title = format!("{kind} · step {step}/{} · sigma {sigma:.3}", plan.ops.len());
-            let points = xs
-                .iter()
-                .zip(alive)
-                .filter(|(_, a)| **a)
-                .map(|(p, _)| *p)
-                .collect();
-            scene.points = vec![PointLayer {
-                name: kind.to_string(),
-                colour: [255, 120, 60],
-                points,
-            }];
-            scene
-        })
-        .collect())
 }

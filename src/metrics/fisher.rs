@@ -16,6 +16,22 @@ pub fn relative_fisher(
     n: usize,
     seed: u64,
 ) -> Vec<f64> {
+    let exact = crate::sample::ExactMixtureScore { mixture };
+    relative_fisher_against(source, &exact, mixture, sigmas, n, seed)
+}
+
+/// `D(sigma)` of `source` against any `reference` score, with `x ~ sampling * N(0, sigma^2 I)`.
+/// Under guidance towards class `k` the reference is the exact guided score and `sampling` the
+/// class component, so a guided model is compared with the field it is meant to learn.
+pub fn relative_fisher_against(
+    source: &dyn ScoreSource,
+    reference: &dyn ScoreSource,
+    sampling: &GaussianMixture,
+    sigmas: &[f64],
+    n: usize,
+    seed: u64,
+) -> Vec<f64> {
+    let mixture = sampling;
     sigmas
         .iter()
         .enumerate()
@@ -25,14 +41,14 @@ pub fn relative_fisher(
                 .map(|_| mixture.sample_one(&mut rng).0 + rng.gaussian2() * sigma)
                 .collect();
             let level = NoiseLevel::Ve { sigma };
-            let exact = mixture.at_level(level);
             let (num, den) = xs
                 .par_chunks(256)
                 .map(|chunk| {
                     let mut s = vec![Point::zeros(); chunk.len()];
+                    let mut t = vec![Point::zeros(); chunk.len()];
                     source.score_batch(level, chunk, &mut s);
-                    chunk.iter().zip(&s).fold((0.0, 0.0), |(a, b), (x, s)| {
-                        let t = exact.score(x);
+                    reference.score_batch(level, chunk, &mut t);
+                    s.iter().zip(&t).fold((0.0, 0.0), |(a, b), (s, t)| {
                         (a + (s - t).norm_squared(), b + t.norm_squared())
                     })
                 })

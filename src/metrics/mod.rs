@@ -5,5 +5,5 @@ pub mod fisher;
 pub mod modes;
 
 pub use energy::energy_distance;
-pub use fisher::relative_fisher;
-pub use modes::{ModeReport, mode_report};
+pub use fisher::{relative_fisher, relative_fisher_against};
+pub use modes::{ModeReport, class_target, mode_report, mode_report_against};

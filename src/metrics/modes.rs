@@ -11,7 +11,7 @@ use serde::Serialize;
 pub struct ModeReport {
     /// Fraction of live samples per component (sums to 1 unless no sample is alive).
     pub mode_fractions: Vec<f64>,
-    /// The mixture's weights `w_k`.
+    /// The target weights `w_k`: the mixture's, or a guided target.
     pub true_weights: Vec<f64>,
     /// `1/2 sum_k |f_k - w_k|`.
     pub tv: f64,
@@ -20,6 +20,24 @@ pub struct ModeReport {
 }
 
 pub fn mode_report(mixture: &GaussianMixture, xs: &[Point], alive: &[bool]) -> ModeReport {
+    mode_report_against(mixture, mixture.weights(), xs, alive)
+}
+
+/// The one-hot target of guidance towards class `k`: every sample should land in component `k`.
+pub fn class_target(n_components: usize, k: usize) -> Vec<f64> {
+    (0..n_components)
+        .map(|i| f64::from(u8::from(i == k)))
+        .collect()
+}
+
+/// The report against `target` weights instead of the mixture's own: under guidance towards a
+/// class the target is that class ([`class_target`]), not the unguided weights.
+pub fn mode_report_against(
+    mixture: &GaussianMixture,
+    target: &[f64],
+    xs: &[Point],
+    alive: &[bool],
+) -> ModeReport {
     let clean = mixture.at_level(NoiseLevel::CLEAN);
     let k = mixture.len();
     let counts = xs
@@ -45,12 +63,12 @@ pub fn mode_report(mixture: &GaussianMixture, xs: &[Point], alive: &[bool]) -> M
     let tv = 0.5
         * fractions
             .iter()
-            .zip(mixture.weights())
+            .zip(target)
             .map(|(f, w)| (f - w).abs())
             .sum::<f64>();
     ModeReport {
         mode_fractions: fractions,
-        true_weights: mixture.weights().to_vec(),
+        true_weights: target.to_vec(),
         tv,
         diverged_fraction: (xs.len() - live) as f64 / xs.len().max(1) as f64,
     }

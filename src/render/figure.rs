@@ -1,7 +1,7 @@
 //! Draws a [`Scene`] on any plotters backend: heatmap cells, density contours, arrows (one
 //! polyline each: shaft and head), points, legend and colour bar, title and labelled axes.
 
-use crate::scene::{ColourMap, Rgb, Scene};
+use crate::scene::{Rgb, Scene};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::sync::Once;
@@ -142,18 +142,22 @@ pub fn draw<DB: DrawingBackend>(
             .map_err(err)?;
     }
     if let (Some(bar), Some(heat)) = (bar_area, &scene.heat) {
-        colour_bar(&bar, heat.map, &heat.label, scale).map_err(err)?;
+        colour_bar(&bar, heat, scale).map_err(err)?;
     }
     root.present().map_err(err)
 }
 
-/// A vertical colour bar from 0 (bottom) to 1 (top) with its label.
+/// A vertical colour bar from the bottom of the heat layer's range to its top, with its label.
 fn colour_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    map: ColourMap,
-    label: &str,
+    heat: &crate::scene::HeatLayer,
     scale: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (map, label) = (heat.map, heat.label.as_str());
+    let (lo, hi) = (
+        crate::scene::spec::sig3(heat.range.0),
+        crate::scene::spec::sig3(heat.range.1),
+    );
     let (_, h) = area.dim_in_pixel();
     let k = |v: f64| (v * scale).round() as i32;
     let (top, bottom) = (k(40.0), h as i32 - k(40.0));
@@ -168,8 +172,8 @@ fn colour_bar<DB: DrawingBackend>(
         ))?;
     }
     let style = ("sans-serif", (12.0 * scale).round() as u32).into_font();
-    area.draw(&Text::new("1", (k(32.0), top - k(6.0)), style.clone()))?;
-    area.draw(&Text::new("0", (k(32.0), bottom - k(6.0)), style.clone()))?;
+    area.draw(&Text::new(hi, (k(32.0), top - k(6.0)), style.clone()))?;
+    area.draw(&Text::new(lo, (k(32.0), bottom - k(6.0)), style.clone()))?;
     area.draw(&Text::new(
         label.to_string(),
         (k(4.0), k(8.0)),

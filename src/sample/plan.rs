@@ -4,19 +4,21 @@ use super::init::{InitDist, InitSpec};
 use super::op::Op;
 use super::op_list::OpList;
 use super::pc::CorrectorRule;
+use super::plan_error::{PlanError, PlanParam};
 use super::source::ScoreSource;
 use super::vp::{DdpmVariance, TimestepSpacing};
 use super::{langevin, pc, smld, ve_sde::VeSchedule, vp};
-use crate::budget::{MAX_SAMPLER_STEPS, check_at_most, check_product};
+use crate::budget::MAX_SAMPLER_STEPS;
 use crate::data::Dataset;
 use crate::dist::noise_level::MAX_SIGMA;
 use crate::dist::{DdpmSchedule, NoiseLevel, SigmaSchedule, max_pairwise_distance};
 use crate::geom::{Bounds, Point};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Every sampler of MATH §4, with its command-line name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Every sampler of MATH §4, with its command-line name (also its name in session files; an
+/// unknown name is an error that lists the known ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", try_from = "String")]
 pub enum SamplerKind {
     GradientAscent,
     Langevin,
@@ -66,6 +68,14 @@ impl SamplerKind {
     }
 
     pub fn parse(name: &str) -> Result<SamplerKind, String> {
+        Self::try_from(name.to_string())
+    }
+}
+
+impl TryFrom<String> for SamplerKind {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<SamplerKind, String> {
         SamplerKind::ALL
             .into_iter()
             .find(|k| k.name() == name)
@@ -77,7 +87,9 @@ impl SamplerKind {
                 )
             })
     }
+}
 
+impl SamplerKind {
     /// Samplers that sample the VP (DDPM) family and start from `N(0, I)`.
     pub fn is_vp(&self) -> bool {
         matches!(
@@ -200,19 +212,31 @@ pub struct Plan {
     pub params: serde_json::Value,
 }
 
-fn positive(name: &str, v: f64) -> Result<f64, String> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
+fn positive(param: PlanParam, value: f64) -> Result<f64, PlanError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
     } else {
-        Err(format!("--{name} must be finite and > 0, got {v}"))
+        Err(PlanError::NotPositive { param, value })
     }
 }
 
-fn at_least_one(name: &str, v: usize) -> Result<usize, String> {
+fn at_least_one(param: PlanParam, v: usize) -> Result<usize, PlanError> {
     if v >= 1 {
         Ok(v)
     } else {
-        Err(format!("--{name} must be at least 1"))
+        Err(PlanError::TooFew { param, min: 1 })
+    }
+}
+
+fn at_most_steps(param: PlanParam, n: usize) -> Result<usize, PlanError> {
+    if n as u64 <= MAX_SAMPLER_STEPS {
+        Ok(n)
+    } else {
+        Err(PlanError::OverLimit {
+            param,
+            value: n as u64,
+            limit: MAX_SAMPLER_STEPS,
+        })
     }
 }
 
@@ -223,38 +247,35 @@ impl Plan {
         s: &SamplerSettings,
         info: &DataInfo,
         source: &dyn ScoreSource,
-    ) -> Result<Plan, String> {
+    ) -> Result<Plan, PlanError> {
         if s.kind == SamplerKind::Mala && !source.has_density() {
-            return Err(format!(
-                "mala needs a density, and the {} score has none",
-                source.label()
-            ));
+            return Err(PlanError::NoDensity(source.label()));
         }
         let clean_score = source.has_clean_score();
-        let sigma_min = positive("sigma-min", s.sigma_min.unwrap_or(0.01))?;
+        let sigma_min = positive(PlanParam::SigmaMin, s.sigma_min.unwrap_or(0.01))?;
         let sigma_max = match s.sigma_max {
-            Some(v) => positive("sigma-max", v)?,
+            Some(v) => positive(PlanParam::SigmaMax, v)?,
             None => info.default_sigma_max()?,
         };
         if sigma_max < sigma_min {
-            return Err(format!(
-                "--sigma-max ({sigma_max}) must be >= --sigma-min ({sigma_min})"
-            ));
+            return Err(PlanError::SigmaOrder {
+                max: sigma_max,
+                min: sigma_min,
+            });
         }
         if sigma_max > MAX_SIGMA {
-            return Err(format!(
-                "--sigma-max ({sigma_max}) must be at most {MAX_SIGMA:e}"
-            ));
+            return Err(PlanError::TooLarge {
+                param: PlanParam::SigmaMax,
+                value: sigma_max,
+                limit: MAX_SIGMA,
+            });
         }
         if !(s.escape.is_finite() && s.escape > 0.0) {
-            return Err(format!(
-                "escape box must be finite and > 0, got {}",
-                s.escape
-            ));
+            return Err(format!("escape box must be finite and > 0, got {}", s.escape).into());
         }
         let steps = |default: usize| {
-            let n = at_least_one("steps", s.n_steps.unwrap_or(default))?;
-            check_at_most("--steps", n as u64, MAX_SAMPLER_STEPS).map(|_| n)
+            let n = at_least_one(PlanParam::Steps, s.n_steps.unwrap_or(default))?;
+            at_most_steps(PlanParam::Steps, n)
         };
         let mut params = serde_json::json!({ "sampler": s.kind.name() });
         let (mut ops, levels) = match s.kind {
@@ -265,7 +286,7 @@ impl Plan {
                     NoiseLevel::Ve { sigma: sigma_min }
                 };
                 let eps = positive(
-                    "eps",
+                    PlanParam::Eps,
                     s.eps.unwrap_or(match info.min_variance {
                         Some(v) => 0.1 * v,
                         None => 0.01,
@@ -283,15 +304,17 @@ impl Plan {
                 (ops, vec![level.equivalent_sigma()])
             }
             SamplerKind::AnnealedLangevin => {
-                let n_levels = at_least_one("levels", s.n_levels.unwrap_or(10))?;
+                let n_levels = at_least_one(PlanParam::Levels, s.n_levels.unwrap_or(10))?;
                 let n = steps(100)?;
-                check_product(
-                    "--levels × --steps",
-                    &[n_levels as u64, n as u64],
-                    MAX_SAMPLER_STEPS,
-                )?;
+                let total = (n_levels as u64).saturating_mul(n as u64);
+                if total > MAX_SAMPLER_STEPS {
+                    return Err(PlanError::TooManySteps {
+                        value: total,
+                        limit: MAX_SAMPLER_STEPS,
+                    });
+                }
                 let schedule = SigmaSchedule::geometric(sigma_max, sigma_min, n_levels)?;
-                let eps = positive("eps", s.eps.unwrap_or(0.2 * sigma_min * sigma_min))?;
+                let eps = positive(PlanParam::Eps, s.eps.unwrap_or(0.2 * sigma_min * sigma_min))?;
                 params["eps"] = eps.into();
                 params["steps_per_level"] = n.into();
                 params["sigmas"] = schedule.sigmas().to_vec().into();
@@ -303,9 +326,12 @@ impl Plan {
             SamplerKind::Smld => {
                 let n_levels = s.n_levels.unwrap_or(1000);
                 if n_levels < 2 {
-                    return Err("--levels must be at least 2 for SMLD ancestral sampling".into());
+                    return Err(PlanError::TooFew {
+                        param: PlanParam::Levels,
+                        min: 2,
+                    });
                 }
-                check_at_most("--levels", n_levels as u64, MAX_SAMPLER_STEPS)?;
+                at_most_steps(PlanParam::Levels, n_levels)?;
                 let schedule = SigmaSchedule::geometric(sigma_max, sigma_min, n_levels)?;
                 params["levels"] = n_levels.into();
                 (smld::smld_ops(&schedule).into(), schedule.sigmas().to_vec())
@@ -336,7 +362,12 @@ impl Plan {
                                 (NoiseLevel::Ve { sigma }, 1.0)
                             })
                             .collect();
-                        pc::pc_ops(ve.reverse_sde_ops(n), &arrivals, 1, positive("snr", s.snr)?)
+                        pc::pc_ops(
+                            ve.reverse_sde_ops(n),
+                            &arrivals,
+                            1,
+                            positive(PlanParam::Snr, s.snr)?,
+                        )
                     }
                 }
                 .into();
@@ -357,7 +388,7 @@ impl Plan {
                 let ops: OpList = match s.kind {
                     SamplerKind::Ddim => {
                         if !(0.0..=1.0).contains(&s.ddim_eta) {
-                            return Err(format!("--eta must be in [0, 1], got {}", s.ddim_eta));
+                            return Err(PlanError::Eta(s.ddim_eta));
                         }
                         params["eta"] = s.ddim_eta.into();
                         vp::ddim_ops(&schedule, &ts, s.ddim_eta)
@@ -389,7 +420,7 @@ impl Plan {
                             predictors.drain(..last).collect(),
                             &arrivals,
                             1,
-                            positive("snr", s.snr)?,
+                            positive(PlanParam::Snr, s.snr)?,
                         );
                         correctors.into_iter().chain(predictors).collect()
                     }

@@ -7,7 +7,7 @@ use crate::data::Dataset;
 use crate::dist::NoiseLevel;
 use crate::field::FieldGrid;
 use crate::geom::{Bounds, Point};
-use crate::metrics::relative_fisher;
+use crate::metrics::{relative_fisher, relative_fisher_against};
 use crate::nn::ScoreModel;
 use crate::sample::{LearnedScore, ScoreSource};
 use rayon::prelude::*;
@@ -26,9 +26,10 @@ pub struct FieldRequest {
     pub heat_n: usize,
     pub arrow_n: usize,
     pub model: Option<Arc<ScoreModel>>,
-    /// Classifier guidance `(class, gamma)` of the exact field (mixtures).
+    /// Classifier guidance `(class, gamma)` of the exact arrows (mixtures).
     pub guidance: Option<(usize, f64)>,
-    /// Class and scale for a conditional model (classifier-free guidance).
+    /// Class and scale for a conditional model (classifier-free guidance); the error map and
+    /// the relative Fisher then compare with the exact score under the same guidance.
     pub cfg: Option<(usize, f64)>,
     /// Levels for the relative Fisher report (empty: skip).
     pub fisher_sigmas: Vec<f64>,
@@ -41,6 +42,8 @@ pub struct FieldResult {
     pub sigma: f64,
     pub bounds: Option<Bounds>,
     pub heat_n: usize,
+    /// Arrows per axis.
+    pub arrow_n: usize,
     pub log_density: Vec<f64>,
     /// `|s_theta - s_exact|` on the heat grid (with a model).
     pub error: Vec<f64>,
@@ -55,6 +58,44 @@ pub struct FieldResult {
     /// Density contours at 50 %, 10 % and 1 % of the peak of `q`.
     pub contours: Vec<Vec<Point>>,
     pub compute_ms: f64,
+}
+
+impl FieldRequest {
+    /// The request for a field spec over `bounds` (`model` is used only when the spec has
+    /// learned layers).
+    pub fn for_spec(
+        spec: &super::spec::FieldSpec,
+        data: Arc<Dataset>,
+        bounds: Bounds,
+        heat_n: usize,
+        model: Option<Arc<ScoreModel>>,
+        id: u64,
+    ) -> FieldRequest {
+        use super::spec::DrawnLevel;
+        let (sigma, vp_abar) = match spec.level {
+            DrawnLevel::Sigma(sigma) => (sigma, None),
+            DrawnLevel::DdpmStep(t) => {
+                let ddpm = crate::dist::DdpmSchedule::default_linear();
+                (
+                    ddpm.sigma(t.clamp(1, ddpm.n_steps())),
+                    Some(ddpm.abar(t.clamp(1, ddpm.n_steps()))),
+                )
+            }
+        };
+        FieldRequest {
+            id,
+            data,
+            sigma,
+            vp_abar,
+            bounds,
+            heat_n,
+            arrow_n: spec.arrow_n,
+            model: model.filter(|_| spec.learned.is_some()),
+            guidance: spec.exact_guidance,
+            cfg: spec.learned.and_then(|l| l.cfg),
+            fisher_sigmas: spec.fisher_sigmas.clone(),
+        }
+    }
 }
 
 /// Contour levels as fractions of the peak density.
@@ -77,6 +118,28 @@ fn exact_scores(
             .into_iter()
             .map(|(_, s)| s)
             .collect(),
+    }
+}
+
+/// The relative Fisher divergence per level of `source` against the exact score, or, under
+/// guidance `(k, gamma)`, against the exact guided score on draws of class `k` (MATH §6).
+fn fisher(
+    source: &dyn ScoreSource,
+    m: &crate::dist::GaussianMixture,
+    cfg: Option<(usize, f64)>,
+    sigmas: &[f64],
+) -> Vec<f64> {
+    match cfg {
+        Some((class, gamma)) if class < m.len() => {
+            let reference = crate::sample::GuidedMixtureScore {
+                mixture: m,
+                class,
+                gamma,
+            };
+            let component = crate::dist::GaussianMixture::new(vec![m.components()[class]], &[1.0]);
+            relative_fisher_against(source, &reference, &component, sigmas, 500, 3)
+        }
+        _ => relative_fisher(source, m, sigmas, 500, 3),
     }
 }
 
@@ -127,6 +190,7 @@ pub fn compute(req: &FieldRequest) -> FieldResult {
         sigma: level.equivalent_sigma(),
         bounds: Some(req.bounds),
         heat_n: req.heat_n,
+        arrow_n: req.arrow_n,
         log_density: heat.log_density,
         arrow_nodes,
         exact,
@@ -151,15 +215,21 @@ pub fn compute(req: &FieldRequest) -> FieldResult {
         };
         result.learned = learned(&result.arrow_nodes);
         let heat_learned = learned(&heat.points);
+        // Like with like: a guided model is compared with the exact score under the same
+        // guidance.
+        let guided_reference = req
+            .cfg
+            .filter(|_| req.data.mixture().is_some())
+            .map(|g| exact_scores(&req.data, level, Some(g), &heat.points));
         result.error = heat_learned
             .iter()
-            .zip(&heat.score)
+            .zip(guided_reference.as_ref().unwrap_or(&heat.score))
             .map(|(a, b)| (a - b).norm())
             .collect();
         if let Some(m) = req.data.mixture()
             && !req.fisher_sigmas.is_empty()
         {
-            result.fisher = relative_fisher(&source, m, &req.fisher_sigmas, 500, 3);
+            result.fisher = fisher(&source, m, req.cfg, &req.fisher_sigmas);
         }
     }
     result.compute_ms = start.elapsed().as_secs_f64() * 1e3;

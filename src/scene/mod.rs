@@ -2,11 +2,14 @@
 //! coordinates (heatmap, arrows, contour lines, points, colour bar, legend, title, axes). The live
 //! egui view and the PNG / SVG exporters draw the same rules from here; this module draws nothing.
 
+pub mod animation;
 pub mod colormap;
+pub mod figures;
 pub mod layers;
+pub mod spec;
 
 use crate::geom::{Bounds, Point, is_finite};
-use crate::session::settings::{Heatmap, Settings};
+use crate::session::settings::Heatmap;
 use colormap::{cividis, viridis};
 pub use layers::{FieldRequest, FieldResult};
 
@@ -34,8 +37,10 @@ pub struct PointLayer {
 pub struct HeatLayer {
     pub n: usize,
     pub rgb: Vec<Rgb>,
-    /// What the colours mean and the colour map's name, for the colour bar.
+    /// What the colours mean, for the colour bar.
     pub label: String,
+    /// The values at the bottom and the top of the colour scale.
+    pub range: (f64, f64),
     pub map: ColourMap,
 }
 
@@ -102,8 +107,20 @@ pub fn arrow_segments(
     (origins, tips)
 }
 
-/// Heatmap pixels (RGBA, top row first) for the chosen layer; `None` if it has no data yet.
-pub fn heat_rgba(field: &FieldResult, kind: Heatmap, log_scale: bool) -> Option<Vec<u8>> {
+/// Heatmap pixels (RGBA, top row first) and the values at the bottom and top of the colour
+/// scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatPixels {
+    pub rgba: Vec<u8>,
+    pub range: (f64, f64),
+}
+
+/// The heatmap of the chosen layer; `None` if it has no data yet. Density: `log q` over
+/// [`LOG_RANGE`] below its peak, or `q / max q`. Error: `|s_theta - s|` (or times `q / max q`)
+/// from 0 to `error_max` score units, or to the field's own 99th percentile when `error_max` is
+/// 0 (a few huge tail errors then cannot wash the map out, but successive fields are not
+/// comparable).
+pub fn heat_rgba(field: &FieldResult, layers: &spec::LayerSpec) -> Option<HeatPixels> {
     let n = field.heat_n;
     let finite_max = |v: &[f64]| {
         v.iter()
@@ -112,20 +129,25 @@ pub fn heat_rgba(field: &FieldResult, kind: Heatmap, log_scale: bool) -> Option<
             .fold(f64::NEG_INFINITY, f64::max)
     };
     let max_log = finite_max(&field.log_density);
-    let values: Vec<f64> = match kind {
+    let (values, range): (Vec<f64>, (f64, f64)) = match layers.heatmap {
         Heatmap::None => return None,
-        Heatmap::Density => field
-            .log_density
-            .iter()
-            .map(|v| {
-                if log_scale {
-                    1.0 + (v - max_log) / LOG_RANGE
-                } else {
-                    (v - max_log).exp()
-                }
-            })
-            .collect(),
-        Heatmap::Error | Heatmap::WeightedError => {
+        Heatmap::Density if layers.log_scale => (
+            field
+                .log_density
+                .iter()
+                .map(|v| 1.0 + (v - max_log) / LOG_RANGE)
+                .collect(),
+            (max_log - LOG_RANGE, max_log),
+        ),
+        Heatmap::Density => (
+            field
+                .log_density
+                .iter()
+                .map(|v| (v - max_log).exp())
+                .collect(),
+            (0.0, 1.0),
+        ),
+        kind @ (Heatmap::Error | Heatmap::WeightedError) => {
             if field.error.len() != n * n {
                 return None;
             }
@@ -141,18 +163,15 @@ pub fn heat_rgba(field: &FieldResult, kind: Heatmap, log_scale: bool) -> Option<
                     }
                 })
                 .collect();
-            // Scale by the 99th percentile so a few huge tail errors do not wash out the map.
-            let mut sorted: Vec<f64> = raw.iter().copied().filter(|v| v.is_finite()).collect();
-            sorted.sort_by(f64::total_cmp);
-            let top = sorted
-                .get(sorted.len() * 99 / 100)
-                .copied()
-                .unwrap_or(1.0)
-                .max(1e-12);
-            raw.iter().map(|v| v / top).collect()
+            let top = if layers.error_max > 0.0 {
+                layers.error_max
+            } else {
+                percentile_99(&raw)
+            };
+            (raw.iter().map(|v| v / top).collect(), (0.0, top))
         }
     };
-    let colour = if matches!(kind, Heatmap::Density) {
+    let colour = if matches!(layers.heatmap, Heatmap::Density) {
         viridis
     } else {
         cividis
@@ -164,33 +183,50 @@ pub fn heat_rgba(field: &FieldResult, kind: Heatmap, log_scale: bool) -> Option<
             rgba.extend_from_slice(&[r, g, b, 255]);
         }
     }
-    Some(rgba)
+    Some(HeatPixels { rgba, range })
 }
 
-/// The field view's scene: the heatmap, contours and arrow layers the settings switch on.
-pub fn field_scene(field: &FieldResult, s: &Settings, title: &str) -> Scene {
+/// The 99th percentile of the finite values (at least 1e-12).
+fn percentile_99(values: &[f64]) -> f64 {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    sorted
+        .get(sorted.len() * 99 / 100)
+        .copied()
+        .unwrap_or(1.0)
+        .max(1e-12)
+}
+
+/// The colour bar's caption for a heatmap layer.
+fn heat_label(layers: &spec::LayerSpec) -> String {
+    match layers.heatmap {
+        Heatmap::Density if layers.log_scale => "log q_σ".into(),
+        Heatmap::Density => "q_σ / max q_σ".into(),
+        Heatmap::Error => "|s_θ - grad log q_σ| (score units)".into(),
+        _ => "|s_θ - grad log q_σ| · q_σ/max".into(),
+    }
+}
+
+/// The field view's scene: the heatmap, contours and arrow layers the layer spec switches on.
+pub fn field_scene(field: &FieldResult, layers: &spec::LayerSpec, title: &str) -> Scene {
     let bounds = field.bounds.unwrap_or(Bounds {
         x_min: -1.0,
         x_max: 1.0,
         y_min: -1.0,
         y_max: 1.0,
     });
-    let heat = heat_rgba(field, s.heatmap, s.log_scale).map(|rgba| HeatLayer {
+    let heat = heat_rgba(field, layers).map(|px| HeatLayer {
         n: field.heat_n,
-        rgb: rgba.chunks(4).map(|c| [c[0], c[1], c[2]]).collect(),
-        label: match s.heatmap {
-            Heatmap::Density if s.log_scale => "log q".into(),
-            Heatmap::Density => "q / max".into(),
-            Heatmap::Error => "error".into(),
-            _ => "error x q".into(),
-        },
-        map: if s.heatmap == Heatmap::Density {
+        rgb: px.rgba.chunks(4).map(|c| [c[0], c[1], c[2]]).collect(),
+        label: heat_label(layers),
+        range: px.range,
+        map: if layers.heatmap == Heatmap::Density {
             ColourMap::Viridis
         } else {
             ColourMap::Cividis
         },
     });
-    let cell = (bounds.x_max - bounds.x_min) / s.arrow_n.max(2) as f64;
+    let cell = (bounds.x_max - bounds.x_min) / field.arrow_n.max(2) as f64;
     let mut arrows = Vec::new();
     let mut push = |name: &str, colour: Rgb, vectors: &[Point]| {
         if vectors.len() == field.arrow_nodes.len() {
@@ -198,8 +234,8 @@ pub fn field_scene(field: &FieldResult, s: &Settings, title: &str) -> Scene {
                 &field.arrow_nodes,
                 vectors,
                 cell,
-                s.arrow_scale as f64,
-                s.normalize_arrows,
+                layers.arrow_scale as f64,
+                layers.unit_arrows,
             );
             let segments = o
                 .iter()
@@ -213,13 +249,13 @@ pub fn field_scene(field: &FieldResult, s: &Settings, title: &str) -> Scene {
             });
         }
     };
-    if s.show_exact {
+    if layers.exact_arrows {
         push("exact score", [255, 255, 255], &field.exact);
     }
-    if s.show_learned && !field.learned.is_empty() {
+    if layers.learned_arrows && !field.learned.is_empty() {
         push("learned score", [255, 150, 40], &field.learned);
     }
-    if s.show_tweedie {
+    if layers.tweedie_arrows {
         let segments = field
             .arrow_nodes
             .iter()
@@ -237,7 +273,7 @@ pub fn field_scene(field: &FieldResult, s: &Settings, title: &str) -> Scene {
         title: title.to_string(),
         bounds,
         heat,
-        contours: if s.show_contours {
+        contours: if layers.contours {
             field.contours.clone()
         } else {
             Vec::new()

@@ -3,6 +3,7 @@
 
 use super::file::{DataSpec, Session};
 use super::settings::{Heatmap, Settings};
+use crate::sample::SamplerKind;
 
 /// A named lecture step.
 pub struct Lecture {
@@ -24,10 +25,10 @@ impl Lecture {
     }
 }
 
-fn single(sampler: &str) -> Settings {
+fn single(sampler: SamplerKind) -> Settings {
     Settings {
         compare: false,
-        sampler_a: sampler.into(),
+        sampler_a: sampler,
         ..Settings::default()
     }
 }
@@ -56,7 +57,7 @@ pub const LECTURES: &[Lecture] = &[
                 Settings {
                     eps: 0.01,
                     init_uniform: 6.0,
-                    ..single("gradient-ascent")
+                    ..single(SamplerKind::GradientAscent)
                 },
             )
         },
@@ -70,7 +71,7 @@ pub const LECTURES: &[Lecture] = &[
                 Settings {
                     eps: 0.01,
                     init_uniform: 6.0,
-                    ..single("langevin")
+                    ..single(SamplerKind::Langevin)
                 },
             )
         },
@@ -114,7 +115,7 @@ pub const LECTURES: &[Lecture] = &[
             (
                 "ring8".into(),
                 Settings {
-                    objective: "ssm".into(),
+                    objective: super::settings::TrainObjective::Ssm,
                     compare: false,
                     ..Settings::default()
                 },
@@ -141,8 +142,8 @@ pub const LECTURES: &[Lecture] = &[
         title: "Reverse VE SDE beside the probability-flow ODE",
         build: || {
             let s = Settings {
-                sampler_a: "ve-sde".into(),
-                sampler_b: "pf-ode-heun".into(),
+                sampler_a: SamplerKind::VeSde,
+                sampler_b: SamplerKind::PfOdeHeun,
                 sampler_sigma_max: 12.0,
                 sampler_sigma_min: 0.01,
                 init_uniform: 0.0,
@@ -156,8 +157,8 @@ pub const LECTURES: &[Lecture] = &[
         title: "DDPM: the linear beta schedule and its sigma_t",
         build: || {
             let s = Settings {
-                sampler_a: "ddpm".into(),
-                sampler_b: "ddim".into(),
+                sampler_a: SamplerKind::Ddpm,
+                sampler_b: SamplerKind::Ddim,
                 ddpm_t: Some(300),
                 init_uniform: 0.0,
                 ..Settings::default()
@@ -170,7 +171,7 @@ pub const LECTURES: &[Lecture] = &[
         title: "Classifier guidance with the exact posterior",
         build: || {
             let s = Settings {
-                sampler_a: "annealed-langevin".into(),
+                sampler_a: SamplerKind::AnnealedLangevin,
                 compare: false,
                 guidance_class: Some(1),
                 guidance_scale: 3.0,

@@ -2,6 +2,7 @@
 //! fields take their defaults (older files still load); unknown fields are an error that names
 //! them (nothing is silently dropped).
 
+use crate::sample::SamplerKind;
 use serde::{Deserialize, Serialize};
 
 /// Which field guidance shows: the guided score, the conditional one (gamma = 1), or the
@@ -11,6 +12,55 @@ pub enum GuidedField {
     Guided,
     Conditional,
     Unconditional,
+}
+
+/// The 2D training objective (MATH §3): kebab-case names in files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrainObjective {
+    /// Multi-level denoising score matching (NCSN, MATH §3.5).
+    Ncsn,
+    /// Implicit score matching (MATH §3.2).
+    Ism,
+    /// Sliced score matching (MATH §3.3).
+    Ssm,
+    /// Sliced score matching, variance reduced (MATH §3.3).
+    SsmVr,
+}
+
+impl TrainObjective {
+    pub const ALL: [TrainObjective; 4] = [
+        TrainObjective::Ncsn,
+        TrainObjective::Ism,
+        TrainObjective::Ssm,
+        TrainObjective::SsmVr,
+    ];
+
+    /// The name in files and on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TrainObjective::Ncsn => "ncsn",
+            TrainObjective::Ism => "ism",
+            TrainObjective::Ssm => "ssm",
+            TrainObjective::SsmVr => "ssm-vr",
+        }
+    }
+
+    /// The network objective it trains.
+    pub fn objective(&self) -> crate::nn::Objective {
+        use crate::nn::{Objective, ProjectionDist};
+        let ssm = |variance_reduced| Objective::Ssm {
+            projections: 1,
+            dist: ProjectionDist::Rademacher,
+            variance_reduced,
+        };
+        match self {
+            TrainObjective::Ncsn => Objective::Dsm,
+            TrainObjective::Ism => Objective::Ism,
+            TrainObjective::Ssm => ssm(false),
+            TrainObjective::SsmVr => ssm(true),
+        }
+    }
 }
 
 /// Which heatmap the field view shows.
@@ -32,6 +82,9 @@ pub struct Settings {
     /// DDPM time step shown instead of sigma (VP level `abar_t`); `None` shows sigma.
     pub ddpm_t: Option<usize>,
     pub heatmap: Heatmap,
+    /// The top of the error heatmap's colour scale in score units; 0 rescales every field to
+    /// its own 99th percentile (then the colours cannot show the error falling).
+    pub error_max: f64,
     pub log_scale: bool,
     pub show_contours: bool,
     pub show_exact: bool,
@@ -44,10 +97,10 @@ pub struct Settings {
     pub presenter: bool,
     pub edit_data: bool,
     // Training.
-    pub objective: String,
+    pub objective: TrainObjective,
     pub width: usize,
     pub depth: usize,
-    pub activation: String,
+    pub activation: crate::nn::Activation,
     pub lr: f64,
     pub batch: usize,
     pub train_sigma_min: f64,
@@ -58,8 +111,8 @@ pub struct Settings {
     /// Class-conditional training with label dropout, for classifier-free guidance.
     pub conditional: bool,
     // Samplers.
-    pub sampler_a: String,
-    pub sampler_b: String,
+    pub sampler_a: SamplerKind,
+    pub sampler_b: SamplerKind,
     pub compare: bool,
     pub particles: usize,
     pub eps: f64,
@@ -85,6 +138,7 @@ impl Default for Settings {
             sigma: 1.0,
             ddpm_t: None,
             heatmap: Heatmap::Density,
+            error_max: 2.0,
             log_scale: true,
             show_contours: true,
             show_exact: true,
@@ -96,10 +150,10 @@ impl Default for Settings {
             dark: true,
             presenter: false,
             edit_data: false,
-            objective: "ncsn".into(),
+            objective: TrainObjective::Ncsn,
             width: 128,
             depth: 3,
-            activation: "silu".into(),
+            activation: crate::nn::Activation::Silu,
             lr: 3e-3,
             batch: 512,
             train_sigma_min: 0.1,
@@ -107,8 +161,8 @@ impl Default for Settings {
             train_levels: 10,
             threads: 2,
             conditional: false,
-            sampler_a: "langevin".into(),
-            sampler_b: "annealed-langevin".into(),
+            sampler_a: SamplerKind::Langevin,
+            sampler_b: SamplerKind::AnnealedLangevin,
             compare: true,
             particles: 1280,
             eps: 0.1,
@@ -130,9 +184,8 @@ impl Default for Settings {
 impl Settings {
     /// The settings of one sampler pane. Single-level samplers take `levels x steps_per_level`
     /// steps, so in compare mode both panes end together.
-    pub fn sampler_settings(&self, kind: &str) -> Result<crate::sample::SamplerSettings, String> {
-        use crate::sample::{InitSpec, SamplerKind, SamplerSettings};
-        let kind = SamplerKind::parse(kind)?;
+    pub fn sampler_settings(&self, kind: SamplerKind) -> crate::sample::SamplerSettings {
+        use crate::sample::{InitSpec, SamplerSettings};
         let mut p = SamplerSettings::new(kind);
         p.eps = (self.eps > 0.0).then_some(self.eps);
         p.sigma_max = Some(self.sampler_sigma_max);
@@ -149,13 +202,11 @@ impl Settings {
             }
             _ => {}
         }
-        Ok(p)
+        p
     }
 
     /// Checks every value is usable; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
-        use crate::nn::Activation;
-        use crate::sample::SamplerKind;
         let finite_pos = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
@@ -196,6 +247,7 @@ impl Settings {
             ));
         }
         finite_nonneg("guidance_scale", self.guidance_scale)?;
+        finite_nonneg("error_max", self.error_max)?;
         if !self.arrow_scale.is_finite() || self.arrow_scale <= 0.0 {
             return Err(format!(
                 "settings.arrow_scale: must be finite and > 0, got {}",
@@ -215,19 +267,6 @@ impl Settings {
         if let Some(t) = self.ddpm_t {
             in_range("ddpm_t", t, 1, 1000)?;
         }
-        for (name, value) in [
-            ("sampler_a", &self.sampler_a),
-            ("sampler_b", &self.sampler_b),
-        ] {
-            SamplerKind::parse(value).map_err(|e| format!("settings.{name}: {e}"))?;
-        }
-        Activation::parse(&self.activation).map_err(|e| format!("settings.activation: {e}"))?;
-        if !["ncsn", "ism", "ssm", "ssm-vr"].contains(&self.objective.as_str()) {
-            return Err(format!(
-                "settings.objective: '{}' is not one of ncsn, ism, ssm, ssm-vr",
-                self.objective
-            ));
-        }
         if self.sampler_sigma_max > crate::dist::noise_level::MAX_SIGMA {
             return Err(format!(
                 "settings.sampler_sigma_max: must be at most {:e}, got {}",
@@ -246,5 +285,91 @@ impl Settings {
             &[self.levels as u64, self.steps_per_level as u64],
             crate::budget::MAX_SAMPLER_STEPS,
         )
+    }
+}
+
+/// What the trained network depends on: a change needs a new network (Reset training).
+/// Learning rate and batch apply to a running trainer and are not part of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingGroup {
+    pub objective: TrainObjective,
+    pub width: usize,
+    pub depth: usize,
+    pub activation: crate::nn::Activation,
+    pub train_sigma_min: f64,
+    pub train_sigma_max: f64,
+    pub train_levels: usize,
+    pub threads: usize,
+    pub conditional: bool,
+    pub seed: u64,
+}
+
+/// What the sampler panes depend on: a change restarts them (same seed, same particles).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplersGroup {
+    pub sampler_a: SamplerKind,
+    pub sampler_b: SamplerKind,
+    pub compare: bool,
+    pub particles: usize,
+    pub eps: f64,
+    pub steps_per_level: usize,
+    pub levels: usize,
+    pub sampler_sigma_max: f64,
+    pub sampler_sigma_min: f64,
+    pub init_uniform: f64,
+    pub use_learned: bool,
+    pub seed: u64,
+}
+
+/// Guidance towards a class (MATH §4.10); it changes the samplers and the drawn field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GuidanceGroup {
+    pub guidance_class: Option<usize>,
+    pub guidance_scale: f64,
+    pub guided_field: GuidedField,
+}
+
+impl Settings {
+    /// The training group (see [`TrainingGroup`]).
+    pub fn training_group(&self) -> TrainingGroup {
+        TrainingGroup {
+            objective: self.objective,
+            width: self.width,
+            depth: self.depth,
+            activation: self.activation,
+            train_sigma_min: self.train_sigma_min,
+            train_sigma_max: self.train_sigma_max,
+            train_levels: self.train_levels,
+            threads: self.threads,
+            conditional: self.conditional,
+            seed: self.seed,
+        }
+    }
+
+    /// The samplers group (see [`SamplersGroup`]).
+    pub fn samplers_group(&self) -> SamplersGroup {
+        SamplersGroup {
+            sampler_a: self.sampler_a,
+            sampler_b: self.sampler_b,
+            compare: self.compare,
+            particles: self.particles,
+            eps: self.eps,
+            steps_per_level: self.steps_per_level,
+            levels: self.levels,
+            sampler_sigma_max: self.sampler_sigma_max,
+            sampler_sigma_min: self.sampler_sigma_min,
+            init_uniform: self.init_uniform,
+            use_learned: self.use_learned,
+            seed: self.seed,
+        }
+    }
+
+    /// The guidance group (see [`GuidanceGroup`]).
+    pub fn guidance_group(&self) -> GuidanceGroup {
+        GuidanceGroup {
+            guidance_class: self.guidance_class,
+            guidance_scale: self.guidance_scale,
+            guided_field: self.guided_field,
+        }
     }
 }

@@ -10,13 +10,13 @@
 //! A trainer (NCSN DSM, 3-128-128-128-2, batch 512, one thread) runs throughout.
 
 use super::app::ScorefieldApp;
-use super::field_worker::{FieldRequest, compute};
-use super::settings::Settings;
-use crate::cli::bench::summary;
 use crate::data::preset;
 use crate::dist::NoiseLevel;
 use crate::geom::Point;
+use crate::live::field_worker::{FieldRequest, compute};
 use crate::sample::{LearnedScore, ScoreSource};
+use crate::session::Settings;
+use crate::timing::{summary, time_ms};
 use crate::train::{TrainConfig, Trainer};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,17 +37,6 @@ fn line(bench: &str, ms: Vec<f64>, extra: Value) -> Value {
         m.extend(e);
     }
     v
-}
-
-fn time_ms(n: usize, mut f: impl FnMut()) -> Vec<f64> {
-    f(); // warm-up
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect()
 }
 
 pub fn run(frames: usize) -> Result<Vec<Value>, String> {
@@ -72,7 +61,7 @@ pub fn run(frames: usize) -> Result<Vec<Value>, String> {
         })
     };
     let data = Arc::new(data);
-    let view = super::app::view_of(&data);
+    let view = crate::scene::view_of(&data);
     let request = FieldRequest {
         id: 1,
         data: data.clone(),
@@ -148,7 +137,7 @@ fn ui_frames(frames: usize) -> Result<Vec<f64>, String> {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     Ok(time_ms(frames, || {
-        app.heat_key = None; // rebuild the heatmap texture every frame, as if a new field arrived
+        app.invalidate_scene(); // rebuild the scene and texture every frame, as if a new field arrived
         let _ = ctx.run_ui(input(), |ui| app.frame_ui(ui));
     }))
 }

@@ -1,8 +1,11 @@
-//! Exports from the app, on background threads: PNG and SVG of each pane (the same scene the
-//! exporters draw), the samples as CSV, and a GIF of sampler A. The UI shows what is in flight
+//! Exports from the app, on background threads: PNG and SVG of each pane (the pane's view spec
+//! and scene), the samples as CSV, the field and the model, and a GIF of sampler A with the
+//! pane's score (through `scene::animation`, as `scorefield animate` makes it). The UI shows what is in flight
 //! and the saved path; a second export to a file still being written is refused.
 
 use super::app::ScorefieldApp;
+use crate::scene::figures::PANE_COLOURS;
+use crate::scene::spec::sig3;
 use crate::scene::{PointLayer, Scene, field_scene};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::collections::HashSet;
@@ -91,23 +94,26 @@ pub enum ExportKind {
 }
 
 impl ScorefieldApp {
-    /// The scene of pane `index` as the screen shows it.
+    /// The scene of pane `index` as the screen shows it: the field scene of the view spec's
+    /// layers, the pane's particles, and a title naming the pane's score, the sampler's level
+    /// and the drawn field's level.
     pub fn pane_scene(&self, index: usize) -> Option<Scene> {
-        let field = self.field.as_ref()?;
-        let pane = self.sampler_view.panes.get(index);
-        let title = pane.map_or(
+        let field = self.field.result()?;
+        let spec = self.view_spec();
+        let pane = self.samplers.view.panes.get(index);
+        let field_sigma = format!("field σ = {}", sig3(field.sigma));
+        let title = pane.map_or(format!("{} · {field_sigma}", self.settings.preset), |p| {
             format!(
-                "{} · sigma {:.3}",
-                self.settings.preset, self.settings.sigma
-            ),
-            |p| {
-                format!(
-                    "{} · {} · step {}/{} · sigma {:.3}",
-                    self.settings.preset, p.label, p.cursor, p.total, p.sigma
-                )
-            },
-        );
-        let mut scene = field_scene(field, &self.settings, &title);
+                "{} · {} · {} · step {}/{} · sampler σ = {} · {field_sigma}",
+                self.settings.preset,
+                p.label,
+                p.score,
+                p.cursor,
+                p.total,
+                sig3(p.sigma)
+            )
+        });
+        let mut scene = field_scene(field, &spec.layers, &title);
         if let Some(p) = pane {
             let points = p
                 .positions
@@ -116,14 +122,9 @@ impl ScorefieldApp {
                 .filter(|(_, a)| **a)
                 .map(|(q, _)| *q)
                 .collect();
-            let colour = if index == 0 {
-                [255, 120, 60]
-            } else {
-                [90, 200, 255]
-            };
             scene.points.push(PointLayer {
                 name: p.label.clone(),
-                colour,
+                colour: PANE_COLOURS[index % 2],
                 points,
             });
         }
@@ -131,12 +132,12 @@ impl ScorefieldApp {
     }
 
     /// Starts an export to `stem` + the kind's suffix (one file per pane for PNG, SVG, CSV).
-    pub fn export(&mut self, kind: ExportKind, stem: &str) {
+    pub(crate) fn start_export(&mut self, kind: ExportKind, stem: &str) {
         if stem.trim().is_empty() {
-            self.errors.push("give an export file name first".into());
+            self.messages.error("give an export file name first");
             return;
         }
-        let panes = self.sampler_view.panes.len().max(1);
+        let panes = self.samplers.view.panes.len().max(1);
         let suffix = |i: usize, ext: &str| {
             if panes > 1 {
                 PathBuf::from(format!("{stem}-{}.{ext}", ["A", "B"][i % 2]))
@@ -149,17 +150,12 @@ impl ScorefieldApp {
             ExportKind::Png | ExportKind::Svg => {
                 for i in 0..panes {
                     let Some(scene) = self.pane_scene(i) else {
-                        self.errors.push(
-                            "nothing to export yet: the field is still being computed".into(),
-                        );
+                        self.messages
+                            .error("nothing to export yet: the field is still being computed");
                         return;
                     };
-                    let (ext, png) = if kind == ExportKind::Png {
-                        ("png", true)
-                    } else {
-                        ("svg", false)
-                    };
-                    let path = suffix(i, ext);
+                    let png = kind == ExportKind::Png;
+                    let path = suffix(i, if png { "png" } else { "svg" });
                     let target = path.clone();
                     started.push(self.exporter.spawn(path, move || {
                         if png {
@@ -171,7 +167,7 @@ impl ScorefieldApp {
                 }
             }
             ExportKind::SamplesCsv => {
-                for (i, pane) in self.sampler_view.panes.iter().enumerate() {
+                for (i, pane) in self.samplers.view.panes.iter().enumerate() {
                     let (xs, alive) = (pane.positions.clone(), pane.alive.clone());
                     let path = suffix(i, "csv");
                     let target = path.clone();
@@ -183,13 +179,13 @@ impl ScorefieldApp {
                 }
             }
             ExportKind::FieldCsv => {
-                let Some(field) = self.field.clone() else {
-                    self.errors
-                        .push("nothing to export yet: the field is still being computed".into());
+                let Some(field) = self.field.result().cloned() else {
+                    self.messages
+                        .error("nothing to export yet: the field is still being computed");
                     return;
                 };
-                let data = self.data.clone();
-                let model = self.snapshot.as_ref().map(|s| s.model.clone());
+                let data = self.data.data.clone();
+                let model = self.training.model();
                 let path = PathBuf::from(format!("{stem}-field.csv"));
                 let target = path.clone();
                 started.push(
@@ -197,9 +193,8 @@ impl ScorefieldApp {
                         .spawn(path, move || write_field_csv(&field, &data, model, &target)),
                 );
             }
-            ExportKind::Model | ExportKind::ModelSafetensors => match &self.snapshot {
-                Some(s) => {
-                    let model = s.model.clone();
+            ExportKind::Model | ExportKind::ModelSafetensors => match self.training.model() {
+                Some(model) => {
                     let ext = if kind == ExportKind::Model {
                         "json"
                     } else {
@@ -210,104 +205,40 @@ impl ScorefieldApp {
                     started.push(self.exporter.spawn(path, move || model.save(&target)));
                 }
                 None => {
-                    self.errors.push("no trained model to export yet".into());
+                    self.messages.error("no trained model to export yet");
                     return;
                 }
             },
             ExportKind::Gif => {
-                let session = self.current_session(false);
+                // The session with its weights: sampler A with the pane's score, exactly the
+                // run `scorefield animate --session` makes of the saved session.
+                let session = self.current_session(true);
                 let path = PathBuf::from(format!("{stem}.gif"));
                 let target = path.clone();
                 started.push(self.exporter.spawn(path, move || {
-                    crate::cli::render_cmd::animate_session(
-                        &session, None, 40, 10, 800, 600, &target,
+                    crate::scene::animation::write_animation(
+                        &session,
+                        crate::scene::animation::Animation::Sampler(None),
+                        GIF_FRAMES,
+                        GIF_FPS,
+                        GIF_SIZE,
+                        &target,
                     )
                 }));
             }
         }
         for r in started {
             if let Err(e) = r {
-                self.errors.push(e);
+                self.messages.error(e);
             }
-        }
-    }
-
-    /// Collects finished exports into the notices and errors.
-    pub(crate) fn poll_exports(&mut self) {
-        for r in self.exporter.finished() {
-            match r {
-                Ok(msg) => self.notices.push(msg),
-                Err(e) => self.errors.push(e),
-            }
-        }
-    }
-
-    pub(crate) fn export_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.label("file");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.export_stem)
-                    .desired_width(160.0)
-                    .hint_text("figures/slide3"),
-            );
-        });
-        let stem = self.export_stem.clone();
-        ui.horizontal(|ui| {
-            if ui
-                .button("Export PNG")
-                .on_hover_text("Ctrl+E; one file per pane in compare mode")
-                .clicked()
-            {
-                self.export(ExportKind::Png, &stem);
-            }
-            if ui.button("Export SVG").clicked() {
-                self.export(ExportKind::Svg, &stem);
-            }
-            if ui.button("Export samples CSV").clicked() {
-                self.export(ExportKind::SamplesCsv, &stem);
-            }
-            if ui
-                .button("Export GIF")
-                .on_hover_text("sampler A from fresh particles, 40 frames")
-                .clicked()
-            {
-                self.export(ExportKind::Gif, &stem);
-            }
-        });
-        ui.horizontal(|ui| {
-            if ui
-                .button("Export field CSV")
-                .on_hover_text(
-                    "x, y, log q_σ, the exact score and, with a trained model, the learned score \
-                     and |s_θ − ∇log q_σ| on the heat grid (the columns of `scorefield field`)",
-                )
-                .clicked()
-            {
-                self.export(ExportKind::FieldCsv, &stem);
-            }
-            if ui
-                .button("Export model (JSON)")
-                .on_hover_text("the trained network in scorefield's JSON model format")
-                .clicked()
-            {
-                self.export(ExportKind::Model, &stem);
-            }
-            if ui
-                .button("Export model (safetensors)")
-                .on_hover_text(
-                    "the trained network as safetensors: tensors layers.{l}.weight [out, in] and \
-                     layers.{l}.bias, the config in the metadata; PyTorch and JAX read it",
-                )
-                .clicked()
-            {
-                self.export(ExportKind::ModelSafetensors, &stem);
-            }
-        });
-        for p in self.exporter.in_flight() {
-            ui.label(format!("exporting {} ...", p.display()));
         }
     }
 }
+
+/// The app's GIF: frames, frames per second, and size in pixels.
+pub const GIF_FRAMES: usize = 40;
+pub const GIF_FPS: u32 = 10;
+pub const GIF_SIZE: (u32, u32) = (800, 600);
 
 /// The field on the view's heat grid as CSV, in the columns of `scorefield field`: the reference
 /// field, and the learned field (unconditional) beside it when a model exists.

@@ -1,31 +1,33 @@
-//! The egui front end. Only this module imports egui/eframe; the workers it runs
-//! (`field_worker`, `sampler_worker`) use the numerical library alone.
+//! The egui front end: commands → state → view specification → scene → egui. Only this module
+//! imports egui/eframe; the workers it runs live in `crate::live`, the figure description in
+//! `crate::scene`. It does not import `crate::cli` (the binary hands the command line what it
+//! needs from here).
 
 pub mod app;
 pub mod bench_frame;
-pub mod colormap;
-pub mod controls;
+pub mod command;
 pub mod export;
-pub mod field_worker;
 pub mod images_panel;
-pub mod metrics_view;
-pub mod mixture_edit;
-pub mod plot_view;
-pub mod sampler_worker;
+pub mod inputs;
+pub mod keys;
+pub mod panels;
+pub mod scene_plot;
 pub mod screenshot;
-pub mod settings;
+pub mod session_ops;
+pub mod shell;
+pub mod state;
 
+pub use crate::session::Settings;
 pub use app::ScorefieldApp;
+pub use command::AppCommand;
 
 use crate::session::autosave::AutosaveStore;
-pub use settings::Settings;
 
-/// Opens the app window with the saved settings (or the defaults). With `screenshot`, saves a
-/// PNG of the window once the first field layers are drawn, and closes (used to check what the
-/// app shows, headless under Xvfb).
 /// How the app is launched.
 #[derive(Clone, Debug, Default)]
 pub struct Launch {
+    /// Save a PNG of the window once the first field layers are drawn, and close (used to
+    /// check what the app shows, headless under Xvfb).
     pub screenshot: Option<std::path::PathBuf>,
     pub screenshot_after_s: f64,
     /// Start training and the samplers at once.
@@ -34,6 +36,7 @@ pub struct Launch {
     pub images: bool,
 }
 
+/// Opens the app window with the saved settings (or the defaults).
 pub fn run_app(launch: Launch) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -50,7 +53,7 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
             if launch.screenshot.is_none() {
                 let store = AutosaveStore::new(AutosaveStore::default_dir());
                 restore(&mut app, &store, cc.storage);
-                app.autosave = Some(store);
+                app.nav.autosave = Some(store);
             }
             app.delay_screenshot(launch.screenshot_after_s);
             if launch.autoplay {
@@ -80,11 +83,11 @@ fn restore(app: &mut ScorefieldApp, store: &AutosaveStore, legacy: Option<&dyn e
         messages.push(format!("{e} (starting from the defaults)"));
     }
     app.errors_mut().extend(messages);
-    app.recent = store.recent();
-    if app.recent.is_empty()
+    app.nav.recent = store.recent();
+    if app.nav.recent.is_empty()
         && let Some(recent) =
             legacy.and_then(|st| eframe::get_value::<Vec<String>>(st, app::RECENT_KEY))
     {
-        app.recent = recent;
+        app.nav.recent = recent;
     }
 }

@@ -2,16 +2,13 @@
 //! particles with the same seed (common random numbers) and advance in lockstep; after each tick
 //! the worker publishes a [`SamplerView`] (latest wins) and wakes the UI.
 
+use super::latest::{self, Latest, Publisher, Wake};
 use crate::data::Dataset;
-use crate::dist::NoiseLevel;
 use crate::geom::Point;
-use crate::metrics::{ModeReport, mode_report};
+use crate::metrics::{ModeReport, mode_report_against};
 use crate::nn::ScoreModel;
-use crate::sample::{
-    DataInfo, EmpiricalScore, ExactMixtureScore, GuidedMixtureScore, LearnedScore, Plan,
-    SamplerRun, SamplerSettings, ScoreSource,
-};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use crate::sample::{ChosenScore, DataInfo, Plan, SamplerRun, SamplerSettings, ScoreChoice};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -19,26 +16,25 @@ use std::time::{Duration, Instant};
 /// Time between ticks while playing.
 const TICK: Duration = Duration::from_millis(16);
 
-/// Which score the samplers follow.
+/// One pane of a (re)start: its sampler and the mode weights its particles should reach.
 #[derive(Clone)]
-pub enum ScoreChoice {
-    /// The exact (mixture) or empirical (points) score, with optional classifier guidance.
-    Exact { guidance: Option<(usize, f64)> },
-    /// A trained model, with optional classifier-free guidance `(class, scale)`.
-    Learned {
-        model: Arc<ScoreModel>,
-        cfg: Option<(usize, f64)>,
-    },
+pub struct PaneSetup {
+    pub settings: SamplerSettings,
+    /// The target of the mode report (the mixture's weights, or a guided class); none for
+    /// point sets.
+    pub target_weights: Option<Vec<f64>>,
 }
 
 /// Everything a (re)start needs.
 #[derive(Clone)]
 pub struct SamplerSetup {
     pub data: Arc<Dataset>,
-    pub panes: Vec<SamplerSettings>,
+    pub panes: Vec<PaneSetup>,
     pub particles: usize,
     pub seed: u64,
     pub score: ScoreChoice,
+    /// Keep playing after the restart if the panes were playing.
+    pub keep_playing: bool,
 }
 
 pub enum SamplerCommand {
@@ -58,6 +54,8 @@ pub enum SamplerCommand {
 #[derive(Clone, Debug)]
 pub struct PaneView {
     pub label: String,
+    /// The score the pane follows ("exact", "learned CFG", ...).
+    pub score: String,
     pub positions: Vec<Point>,
     pub alive: Vec<bool>,
     pub cursor: usize,
@@ -75,80 +73,16 @@ pub struct SamplerView {
     pub error: Option<String>,
 }
 
-/// A score source that owns what it needs (the worker outlives any borrow).
-struct OwnedSource {
-    data: Arc<Dataset>,
-    choice: ScoreChoice,
-}
-
-impl ScoreSource for OwnedSource {
-    fn score_batch(&self, level: NoiseLevel, xs: &[Point], out: &mut [Point]) {
-        match (&self.choice, &*self.data) {
-            (ScoreChoice::Learned { model, cfg }, _) => LearnedScore {
-                model: model.clone(),
-                class: cfg.map(|c| c.0),
-                cfg_scale: cfg.map_or(1.0, |c| c.1),
-            }
-            .score_batch(level, xs, out),
-            (
-                ScoreChoice::Exact {
-                    guidance: Some((class, gamma)),
-                },
-                Dataset::Mixture(m),
-            ) if *class < m.len() => GuidedMixtureScore {
-                mixture: m,
-                class: *class,
-                gamma: *gamma,
-            }
-            .score_batch(level, xs, out),
-            (ScoreChoice::Exact { .. }, Dataset::Mixture(m)) => {
-                ExactMixtureScore { mixture: m }.score_batch(level, xs, out)
-            }
-            (ScoreChoice::Exact { .. }, Dataset::Points(e)) => {
-                EmpiricalScore { points: e }.score_batch(level, xs, out)
-            }
-        }
-    }
-
-    fn log_density_batch(&self, level: NoiseLevel, xs: &[Point], out: &mut [f64]) -> bool {
-        match (&self.choice, &*self.data) {
-            (ScoreChoice::Exact { guidance: None }, Dataset::Mixture(m)) => {
-                ExactMixtureScore { mixture: m }.log_density_batch(level, xs, out)
-            }
-            (ScoreChoice::Exact { guidance: None }, Dataset::Points(e)) => {
-                EmpiricalScore { points: e }.log_density_batch(level, xs, out)
-            }
-            _ => false,
-        }
-    }
-
-    fn has_density(&self) -> bool {
-        matches!(self.choice, ScoreChoice::Exact { guidance: None })
-    }
-
-    fn has_clean_score(&self) -> bool {
-        matches!(self.choice, ScoreChoice::Exact { .. }) && self.data.mixture().is_some()
-    }
-
-    fn label(&self) -> String {
-        match self.choice {
-            ScoreChoice::Exact { .. } => "exact".into(),
-            ScoreChoice::Learned { .. } => "learned".into(),
-        }
-    }
-}
-
 pub struct SamplerWorker {
     commands: Sender<SamplerCommand>,
-    views: Receiver<SamplerView>,
+    views: Latest<SamplerView>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl SamplerWorker {
-    pub fn spawn(wake: Arc<dyn Fn() + Send + Sync>) -> SamplerWorker {
+    pub fn spawn(wake: Wake) -> SamplerWorker {
         let (cmd_tx, cmd_rx) = bounded(64);
-        let (view_tx, view_rx) = bounded(2);
-        let oldest = view_rx.clone();
+        let (publisher, views) = latest::channel(wake);
         let thread = std::thread::Builder::new()
             .name("scorefield-sampler".into())
             .spawn(move || {
@@ -157,16 +91,14 @@ impl SamplerWorker {
                     playing: false,
                     pending: 0,
                     speed: 10,
-                    views: view_tx,
-                    oldest,
-                    wake,
+                    views: publisher,
                 }
                 .run(cmd_rx)
             })
             .ok();
         SamplerWorker {
             commands: cmd_tx,
-            views: view_rx,
+            views,
             thread,
         }
     }
@@ -177,7 +109,7 @@ impl SamplerWorker {
 
     /// The newest view, if one came since the last call.
     pub fn latest(&self) -> Option<SamplerView> {
-        self.views.try_iter().last()
+        self.views.latest()
     }
 }
 
@@ -191,9 +123,10 @@ impl Drop for SamplerWorker {
 }
 
 struct Running {
-    source: OwnedSource,
+    source: ChosenScore,
     runs: Vec<SamplerRun>,
     labels: Vec<String>,
+    targets: Vec<Option<Vec<f64>>>,
 }
 
 struct Worker {
@@ -201,9 +134,7 @@ struct Worker {
     playing: bool,
     pending: usize,
     speed: usize,
-    views: Sender<SamplerView>,
-    oldest: Receiver<SamplerView>,
-    wake: Arc<dyn Fn() + Send + Sync>,
+    views: Publisher<SamplerView>,
 }
 
 impl Worker {
@@ -242,14 +173,22 @@ impl Worker {
 
     fn handle(&mut self, c: SamplerCommand) {
         match c {
-            SamplerCommand::Setup(setup) => match start(*setup) {
-                Ok(r) => {
-                    self.state = Some(r);
-                    self.pending = 0;
-                    self.publish(None);
+            SamplerCommand::Setup(setup) => {
+                let keep_playing = setup.keep_playing && self.playing;
+                match start(*setup) {
+                    Ok(r) => {
+                        self.state = Some(r);
+                        self.pending = 0;
+                        self.playing = keep_playing;
+                        self.publish(None);
+                    }
+                    Err(e) => {
+                        self.state = None;
+                        self.playing = false;
+                        self.publish(Some(e));
+                    }
                 }
-                Err(e) => self.publish(Some(e)),
-            },
+            }
             SamplerCommand::Play => self.playing = true,
             SamplerCommand::Pause => {
                 self.playing = false;
@@ -287,52 +226,48 @@ impl Worker {
     }
 
     fn publish(&mut self, error: Option<String>) {
-        let panes = self.state.as_ref().map_or_else(Vec::new, |st| {
-            st.runs
-                .iter()
-                .zip(&st.labels)
-                .map(|(r, label)| PaneView {
-                    label: label.clone(),
-                    positions: r.positions().to_vec(),
-                    alive: r.alive().to_vec(),
-                    cursor: r.cursor(),
-                    total: r.plan().ops.len(),
-                    sigma: r
-                        .plan()
-                        .ops
-                        .get(r.cursor().min(r.plan().ops.len().saturating_sub(1)))
-                        .map_or(0.0, |op| op.level().equivalent_sigma()),
-                    modes: st
-                        .source
-                        .data
-                        .mixture()
-                        .map(|m| mode_report(m, r.positions(), r.alive())),
-                    score_evals: r.score_evals(),
-                })
-                .collect()
-        });
-        let mut view = SamplerView {
+        let panes = self.state.as_ref().map_or_else(Vec::new, pane_views);
+        self.views.publish(SamplerView {
             panes,
             playing: self.playing || self.pending > 0,
             error,
-        };
-        while let Err(e) = self.views.try_send(view) {
-            match e {
-                TrySendError::Full(v) => {
-                    let _ = self.oldest.try_recv();
-                    view = v;
-                }
-                TrySendError::Disconnected(_) => return,
-            }
-        }
-        (self.wake)();
+        });
     }
+}
+
+fn pane_views(st: &Running) -> Vec<PaneView> {
+    st.runs
+        .iter()
+        .zip(&st.labels)
+        .zip(&st.targets)
+        .map(|((r, label), target)| {
+            let ops = &r.plan().ops;
+            PaneView {
+                label: label.clone(),
+                score: st.source.choice.label().to_string(),
+                positions: r.positions().to_vec(),
+                alive: r.alive().to_vec(),
+                cursor: r.cursor(),
+                total: ops.len(),
+                sigma: ops
+                    .get(r.cursor().min(ops.len().saturating_sub(1)))
+                    .map_or(0.0, |op| op.level().equivalent_sigma()),
+                modes: st
+                    .source
+                    .data
+                    .mixture()
+                    .zip(target.as_deref())
+                    .map(|(m, t)| mode_report_against(m, t, r.positions(), r.alive())),
+                score_evals: r.score_evals(),
+            }
+        })
+        .collect()
 }
 
 /// Builds the panes: every plan from the same data, every run from the first plan's initial
 /// particles and the same seed.
 fn start(setup: SamplerSetup) -> Result<Running, String> {
-    let source = OwnedSource {
+    let source = ChosenScore {
         data: setup.data.clone(),
         choice: setup.score,
     };
@@ -340,8 +275,9 @@ fn start(setup: SamplerSetup) -> Result<Running, String> {
     let plans: Vec<Plan> = setup
         .panes
         .iter()
-        .map(|s| Plan::build(s, &info, &source))
-        .collect::<Result<_, _>>()?;
+        .map(|p| Plan::build(&p.settings, &info, &source))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.in_app())?;
     let first = plans.first().ok_or("no sampler pane")?;
     let particles = first.init.particles(setup.seed, setup.particles.max(1));
     let labels = plans.iter().map(|p| p.kind.name().to_string()).collect();
@@ -353,5 +289,6 @@ fn start(setup: SamplerSetup) -> Result<Running, String> {
         source,
         runs,
         labels,
+        targets: setup.panes.into_iter().map(|p| p.target_weights).collect(),
     })
 }

@@ -1,47 +1,35 @@
 //! Field layers ([`crate::scene::layers`]) computed off the UI thread; the latest request wins.
 
+use super::latest::{self, Latest, Wake};
 pub use crate::scene::layers::{FieldRequest, FieldResult, compute};
-use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
-use std::sync::Arc;
+use crossbeam_channel::{Sender, bounded};
 use std::thread::JoinHandle;
 
 pub struct FieldWorker {
     requests: Sender<FieldRequest>,
-    results: Receiver<FieldResult>,
+    results: Latest<FieldResult>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl FieldWorker {
-    pub fn spawn(wake: Arc<dyn Fn() + Send + Sync>) -> FieldWorker {
+    pub fn spawn(wake: Wake) -> FieldWorker {
         let (req_tx, req_rx) = bounded::<FieldRequest>(16);
-        let (res_tx, res_rx) = bounded::<FieldResult>(2);
-        let oldest = res_rx.clone();
+        let (publisher, results) = latest::channel(wake);
         let thread = std::thread::Builder::new()
             .name("scorefield-field".into())
             .spawn(move || {
                 while let Ok(mut req) = req_rx.recv() {
-                    // Latest wins: skip to the newest pending request ...
+                    // Latest wins: skip to the newest pending request.
                     while let Ok(newer) = req_rx.try_recv() {
                         req = newer;
                     }
-                    let mut result = compute(&req);
-                    // ... and never block on a full result queue: drop the oldest result.
-                    while let Err(e) = res_tx.try_send(result) {
-                        match e {
-                            TrySendError::Full(r) => {
-                                let _ = oldest.try_recv();
-                                result = r;
-                            }
-                            TrySendError::Disconnected(_) => return,
-                        }
-                    }
-                    wake();
+                    publisher.publish(compute(&req));
                 }
             })
             .ok();
         FieldWorker {
             requests: req_tx,
-            results: res_rx,
+            results,
             thread,
         }
     }
@@ -52,7 +40,7 @@ impl FieldWorker {
 
     /// The newest finished result, if any.
     pub fn latest(&self) -> Option<FieldResult> {
-        self.results.try_iter().last()
+        self.results.latest()
     }
 }
 

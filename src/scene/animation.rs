@@ -1,0 +1,130 @@
+//! Animations of a session, as scenes: a sampler pane's particles every few steps over the
+//! density of the drawn field, or the sigma sweep of the field. The app's GIF export and
+//! `scorefield animate` both come through here, with the pane's score (exact, learned, guided).
+
+use super::figures::{PANE_COLOURS, pane_run, session_spec, view_scene};
+use super::spec::sig3;
+use super::{PointLayer, Scene};
+use crate::sample::SamplerKind;
+use crate::session::Session;
+
+/// What to animate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Animation {
+    /// A sampler pane of the session (default: sampler A) with the session's score.
+    Sampler(Option<SamplerKind>),
+    /// The field from sampler sigma_max down to sigma_min.
+    SigmaSweep,
+}
+
+impl Animation {
+    /// `sigma-sweep`, a sampler name, or nothing (sampler A).
+    pub fn parse(name: Option<&str>) -> Result<Animation, String> {
+        match name {
+            Some("sigma-sweep") => Ok(Animation::SigmaSweep),
+            Some(kind) => Ok(Animation::Sampler(Some(SamplerKind::parse(kind)?))),
+            None => Ok(Animation::Sampler(None)),
+        }
+    }
+}
+
+/// The frames of an animation of `session`.
+pub fn frames(session: &Session, what: Animation, frames: usize) -> Result<Vec<Scene>, String> {
+    match what {
+        Animation::SigmaSweep => sigma_sweep(session, frames),
+        Animation::Sampler(kind) => sampler_frames(session, kind, frames),
+    }
+}
+
+/// The field at `frames` levels from sigma_max down to sigma_min.
+fn sigma_sweep(session: &Session, frames: usize) -> Result<Vec<Scene>, String> {
+    let s = &session.settings;
+    let levels = crate::dist::SigmaSchedule::geometric(
+        s.sampler_sigma_max,
+        s.sampler_sigma_min.min(s.sampler_sigma_max),
+        frames.max(1),
+    )?;
+    levels
+        .sigmas()
+        .iter()
+        .map(|&sigma| {
+            let mut one = session.clone();
+            one.settings.sigma = sigma;
+            one.settings.ddpm_t = None;
+            view_scene(&one, "score-true")
+        })
+        .collect()
+}
+
+/// Particles every few steps of a sampler pane over the density of the drawn field. Each title
+/// names the score, the step, the sampler's level and the drawn field's level separately.
+fn sampler_frames(
+    session: &Session,
+    kind: Option<SamplerKind>,
+    frames: usize,
+) -> Result<Vec<Scene>, String> {
+    let data = session.dataset()?;
+    let mut pane = session_spec(session, &data).panes.remove(0);
+    if let Some(kind) = kind {
+        pane.sampler = kind;
+    }
+    let (mut run, source) = pane_run(session, &data, &pane)?;
+    let stride = run.plan().ops.len().div_ceil(frames.max(2) - 1).max(1);
+    let trajectories = run.run_to_end(&source, Some(stride));
+    let background = {
+        let mut quiet = session.clone();
+        quiet.settings.show_exact = false;
+        view_scene(&quiet, "density")?
+    };
+    let field_sigma = background
+        .title
+        .rsplit("σ = ")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let plan = run.plan();
+    let name = pane.sampler.name();
+    Ok(trajectories
+        .frames
+        .iter()
+        .map(|(step, xs, alive)| {
+            let sigma = plan
+                .ops
+                .get((*step).min(plan.ops.len().saturating_sub(1)))
+                .map_or(0.0, |o| o.level().equivalent_sigma());
+            let mut scene = background.clone();
+            scene.title = format!(
+                "{name} · {} · step {step}/{} · sampler σ = {} · field σ = {field_sigma}",
+                pane.score.label(),
+                plan.ops.len(),
+                sig3(sigma)
+            );
+            let points = xs
+                .iter()
+                .zip(alive)
+                .filter(|(_, a)| **a)
+                .map(|(p, _)| *p)
+                .collect();
+            scene.points = vec![PointLayer {
+                name: name.to_string(),
+                colour: PANE_COLOURS[0],
+                points,
+            }];
+            scene
+        })
+        .collect())
+}
+
+/// Writes the animation of a session as a GIF.
+pub fn write_animation(
+    session: &Session,
+    what: Animation,
+    n_frames: usize,
+    fps: u32,
+    size: (u32, u32),
+    out: &std::path::Path,
+) -> Result<(), String> {
+    crate::render::animation::check_gif(n_frames, size.0, size.1, fps)?;
+    let scenes = frames(session, what, n_frames)?;
+    crate::render::animation::write_gif(&scenes, size.0, size.1, fps, out)
+}

@@ -1,0 +1,339 @@
+//! The image-scale panel: the GPU score network on MNIST-like images, in its own window. The
+//! worker thread (and the GPU) start the first time the panel opens; without an adapter the
+//! panel explains why and the rest of the app carries on.
+
+use crate::gpu::models::{Arch, ModelSpec};
+use crate::gpu::sampler::SampleSpec;
+use crate::gpu::trainer::TrainSpec;
+use crate::gpu::worker::{ImageCommand, ImageEvent, ImageSnapshot, ImageWorkerHandle};
+use crate::images::DatasetSource;
+use crate::images::grid::{Tiled, save_png, square_cols, tile};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+mod view;
+
+/// Where the worker stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GpuStatus {
+    Closed,
+    Opening,
+    Ready(String),
+    NoAdapter(String),
+    Stopped(String),
+}
+
+/// A picture shown in the panel and the values behind it.
+struct Picture {
+    texture: egui::TextureHandle,
+    tiled: Tiled,
+    caption: String,
+}
+
+pub struct ImagesPanel {
+    pub open: bool,
+    /// Build the network and run as soon as the adapter is ready (`--images --autostart`).
+    pub autostart: bool,
+    worker: Option<ImageWorkerHandle>,
+    pub status: GpuStatus,
+    /// The network to build and how to train it.
+    pub setup: NetworkSetup,
+    pub training: ImageTraining,
+    pub sampling: Sampling,
+    pictures: Pictures,
+    pub files: FileBoxes,
+    pub messages: Vec<String>,
+}
+
+/// The network to build and how to train it.
+#[derive(Clone, Debug)]
+pub struct NetworkSetup {
+    pub dataset: String,
+    pub unet: bool,
+    pub hidden: usize,
+    pub channels: usize,
+    pub batch: usize,
+    pub lr: f32,
+    pub conditional: bool,
+}
+
+/// The newest training snapshot and the loss history.
+#[derive(Default)]
+pub struct ImageTraining {
+    pub snapshot: Option<Arc<ImageSnapshot>>,
+    /// (step, training loss, held-out loss) per snapshot since the network was built or loaded.
+    pub history: Vec<[f64; 3]>,
+}
+
+/// Sampling settings and the live grid's refresh state.
+pub struct Sampling {
+    pub steps_per_level: usize,
+    pub class: Option<u32>,
+    pub cfg_scale: f32,
+    pub auto_sample: bool,
+    /// A sampling request is out.
+    busy: bool,
+    /// When the last sampling request went out and how long the one before took: the live grid
+    /// refreshes no more often than every max(5 s, 3 x sampling time), so sampling never
+    /// starves training.
+    sent: Option<std::time::Instant>,
+    took: std::time::Duration,
+    seed: u32,
+    pub ladder_index: usize,
+}
+
+/// The pictures shown: the sample grid and the noise ladder.
+#[derive(Default)]
+struct Pictures {
+    samples: Option<Picture>,
+    ladder: Option<Picture>,
+}
+
+/// File names in the panel's boxes, and the results of PNG exports (encoded and written off the
+/// UI thread).
+pub struct FileBoxes {
+    pub ckpt_path: String,
+    pub export_path: String,
+    exports: (
+        std::sync::mpsc::Sender<String>,
+        std::sync::mpsc::Receiver<String>,
+    ),
+}
+
+impl Default for ImagesPanel {
+    fn default() -> Self {
+        ImagesPanel {
+            open: false,
+            autostart: false,
+            worker: None,
+            status: GpuStatus::Closed,
+            setup: NetworkSetup {
+                dataset: "mnist5k".into(),
+                unet: true,
+                hidden: 1024,
+                channels: 32,
+                batch: 128,
+                lr: 1e-3,
+                conditional: true,
+            },
+            training: ImageTraining::default(),
+            sampling: Sampling {
+                steps_per_level: 20,
+                class: None,
+                cfg_scale: 1.0,
+                auto_sample: true,
+                busy: false,
+                sent: None,
+                took: std::time::Duration::ZERO,
+                seed: 0,
+                ladder_index: 0,
+            },
+            pictures: Pictures::default(),
+            files: FileBoxes {
+                ckpt_path: "scorefield-images.sfimg".into(),
+                export_path: "scorefield-samples.png".into(),
+                exports: std::sync::mpsc::channel(),
+            },
+            messages: Vec::new(),
+        }
+    }
+}
+
+impl ImagesPanel {
+    /// Starts the worker the first time the panel is shown.
+    fn ensure_worker(&mut self, ctx: &egui::Context) {
+        if self.worker.is_some() || !matches!(self.status, GpuStatus::Closed) {
+            return;
+        }
+        let c = ctx.clone();
+        match ImageWorkerHandle::spawn(Arc::new(move || c.request_repaint())) {
+            Ok(w) => {
+                self.worker = Some(w);
+                self.status = GpuStatus::Opening;
+            }
+            Err(e) => self.status = GpuStatus::NoAdapter(e),
+        }
+    }
+
+    fn send(&mut self, c: ImageCommand) {
+        if let Some(w) = &self.worker
+            && let Err(e) = w.send(c)
+        {
+            self.messages.push(e);
+        }
+    }
+
+    /// Applies the worker's events (every frame, open or not).
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        self.messages.extend(self.files.exports.1.try_iter());
+        let Some(w) = &self.worker else {
+            return;
+        };
+        let mut autostart = false;
+        for e in w.drain_events() {
+            match e {
+                ImageEvent::Ready { adapter } => {
+                    if adapter.contains("Cpu") && self.training.snapshot.is_none() {
+                        // A software adapter runs these shaders at 1-2 GFLOP/s: small defaults
+                        // keep the panel live.
+                        self.setup.unet = false;
+                        self.setup.channels = 8;
+                        self.setup.hidden = 256;
+                        self.setup.batch = 64;
+                        self.sampling.steps_per_level = 5;
+                        self.messages.push(
+                            "software adapter: small defaults (MLP 256, batch 64, 5 steps per level)"
+                                .into(),
+                        );
+                    }
+                    self.status = GpuStatus::Ready(adapter);
+                    if self.autostart {
+                        autostart = true;
+                    }
+                }
+                ImageEvent::NoAdapter(m) => self.status = GpuStatus::NoAdapter(m),
+                ImageEvent::Stopped(m) => {
+                    self.messages.push(m.clone());
+                    self.status = GpuStatus::Stopped(m);
+                }
+                ImageEvent::Snapshot(s) => {
+                    let step = s.step as f64;
+                    if self.training.history.last().is_some_and(|h| h[0] > step) {
+                        self.training.history.clear();
+                    }
+                    if self.training.history.last().is_none_or(|h| h[0] < step) {
+                        self.training
+                            .history
+                            .push([step, s.loss.mean, s.held_out.mean]);
+                    }
+                    self.training.snapshot = Some(s);
+                }
+                ImageEvent::Samples {
+                    images,
+                    n,
+                    width,
+                    height,
+                    step,
+                } => {
+                    self.sampling.busy = false;
+                    self.sampling.took = self
+                        .sampling
+                        .sent
+                        .map_or(self.sampling.took, |t| t.elapsed());
+                    let t = tile(&images, width, height, square_cols(n), 2, 2);
+                    let caption = format!("{n} samples at step {step}");
+                    self.pictures.samples = Some(picture(ctx, "image samples", t, caption));
+                }
+                ImageEvent::Ladder {
+                    noisy,
+                    denoised,
+                    sigmas,
+                    width,
+                    height,
+                } => {
+                    let mut both = noisy.to_vec();
+                    both.extend(denoised.iter());
+                    let t = tile(&both, width, height, sigmas.len(), 2, 2);
+                    let caption = format!(
+                        "top: held-out image {} + sigma z, sigma = {:.3} ... {:.3}; bottom: Tweedie x + sigma^2 s(x, sigma)",
+                        self.sampling.ladder_index,
+                        sigmas.first().copied().unwrap_or(0.0),
+                        sigmas.last().copied().unwrap_or(0.0)
+                    );
+                    self.pictures.ladder = Some(picture(ctx, "noise ladder", t, caption));
+                }
+                ImageEvent::Saved(p) => self.messages.push(format!("saved {}", p.display())),
+                ImageEvent::Error(e) => {
+                    self.sampling.busy = false;
+                    self.messages.push(e);
+                }
+            }
+        }
+        if autostart {
+            self.start();
+            self.send(ImageCommand::Run);
+        }
+        // The live grid: a new batch of samples once the last one is in, training moved on and the
+        // refresh interval has passed.
+        let interval = (3 * self.sampling.took).max(std::time::Duration::from_secs(5));
+        if self.sampling.auto_sample
+            && !self.sampling.busy
+            && self.sampling.sent.is_none_or(|t| t.elapsed() >= interval)
+            && let Some(s) = &self.training.snapshot
+            && s.running
+            && self
+                .pictures
+                .samples
+                .as_ref()
+                .is_none_or(|p| !p.caption.ends_with(&format!("step {}", s.step)))
+        {
+            self.request_samples();
+        }
+    }
+
+    fn request_samples(&mut self) {
+        let mut spec = SampleSpec::new(64);
+        spec.steps_per_level = self.sampling.steps_per_level.max(1);
+        spec.class = self.sampling.class;
+        spec.cfg_scale = self.sampling.cfg_scale;
+        self.sampling.seed = self.sampling.seed.wrapping_add(1);
+        spec.seed = self.sampling.seed;
+        self.sampling.busy = true;
+        self.sampling.sent = Some(std::time::Instant::now());
+        self.send(ImageCommand::Sample(Box::new(spec)));
+    }
+
+    /// The caption of the sample grid shown, if any.
+    pub fn samples_caption(&self) -> Option<&str> {
+        self.pictures.samples.as_ref().map(|p| p.caption.as_str())
+    }
+
+    pub fn has_ladder(&self) -> bool {
+        self.pictures.ladder.is_some()
+    }
+
+    fn start(&mut self) {
+        let source = match DatasetSource::parse(self.setup.dataset.trim()) {
+            Ok(s) => s,
+            Err(e) => {
+                self.messages.push(e);
+                return;
+            }
+        };
+        let arch = if self.setup.unet {
+            Arch::Unet {
+                channels: self.setup.channels,
+            }
+        } else {
+            Arch::Mlp {
+                hidden: self.setup.hidden,
+            }
+        };
+        // The worker fixes the size and class count from the data.
+        let model = ModelSpec {
+            arch,
+            width: 28,
+            height: 28,
+            classes: self.setup.conditional as usize,
+        };
+        let mut spec = TrainSpec::new(model);
+        spec.batch = self.setup.batch.max(1);
+        spec.lr = self.setup.lr;
+        self.pictures.samples = None;
+        self.pictures.ladder = None;
+        self.send(ImageCommand::Start {
+            source,
+            spec: Box::new(spec),
+        });
+    }
+}
+
+fn picture(ctx: &egui::Context, name: &str, tiled: Tiled, caption: String) -> Picture {
+    let image = egui::ColorImage::from_rgba_unmultiplied([tiled.width, tiled.height], &tiled.rgba);
+    let texture = ctx.load_texture(name, image, egui::TextureOptions::NEAREST);
+    Picture {
+        texture,
+        tiled,
+        caption,
+    }
+}

@@ -1,0 +1,327 @@
+//! The image panel's window: network setup, training progress, the sample grid, the noise
+//! ladder, checkpoints and PNG export.
+
+use super::*;
+
+impl ImagesPanel {
+    /// The panel's window (when open).
+    pub fn window(&mut self, ctx: &egui::Context) {
+        if !self.open {
+            return;
+        }
+        self.ensure_worker(ctx);
+        let mut open = self.open;
+        egui::Window::new("Images: score network on the GPU")
+            .open(&mut open)
+            .default_size([720.0, 640.0])
+            .vscroll(true)
+            .show(ctx, |ui| self.contents(ui));
+        self.open = open;
+    }
+
+    fn contents(&mut self, ui: &mut egui::Ui) {
+        match self.status.clone() {
+            GpuStatus::Closed | GpuStatus::Opening => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Opening the GPU adapter and compiling the shaders…");
+                });
+                return;
+            }
+            GpuStatus::NoAdapter(m) => {
+                ui.colored_label(egui::Color32::from_rgb(230, 120, 80), "No GPU adapter");
+                ui.label(format!(
+                    "{m}\n\nThe image trainer runs WGSL compute shaders through wgpu and needs an adapter: \
+                     a Vulkan, Metal or DX12 GPU driver, or Mesa's software Vulkan driver \
+                     (Debian/Ubuntu: apt install mesa-vulkan-drivers). The 2D part of scorefield \
+                     does not need it and keeps working."
+                ));
+                return;
+            }
+            GpuStatus::Stopped(m) => {
+                ui.colored_label(egui::Color32::from_rgb(230, 80, 80), m);
+            }
+            GpuStatus::Ready(adapter) => {
+                ui.label(format!("Adapter: {adapter}"));
+            }
+        }
+        self.setup_ui(ui);
+        ui.separator();
+        self.progress_ui(ui);
+        ui.separator();
+        self.files_ui(ui);
+        ui.separator();
+        self.ladder_ui(ui);
+        ui.separator();
+        self.samples_ui(ui);
+        if !self.messages.is_empty() {
+            ui.separator();
+            for m in self.messages.iter().rev().take(3) {
+                ui.colored_label(egui::Color32::from_rgb(230, 180, 60), m);
+            }
+            if ui.small_button("dismiss").clicked() {
+                self.messages.clear();
+            }
+        }
+    }
+
+    fn setup_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("Data set");
+            ui.add(egui::TextEdit::singleline(&mut self.setup.dataset).desired_width(220.0))
+                .on_hover_text("mnist5k (built in), idx:PATH (an idx3 images file), pngdir:PATH");
+        });
+        ui.horizontal(|ui| {
+            ui.label("Architecture");
+            ui.radio_value(&mut self.setup.unet, false, "MLP");
+            ui.radio_value(&mut self.setup.unet, true, "U-Net");
+            if self.setup.unet {
+                ui.add(egui::Slider::new(&mut self.setup.channels, 4..=64).text("channels"));
+            } else {
+                ui.add(
+                    egui::Slider::new(&mut self.setup.hidden, 64..=2048)
+                        .logarithmic(true)
+                        .text("hidden"),
+                );
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::Slider::new(&mut self.setup.batch, 8..=512)
+                    .logarithmic(true)
+                    .text("batch"),
+            );
+            ui.add(
+                egui::Slider::new(&mut self.setup.lr, 1e-5..=1e-2)
+                    .logarithmic(true)
+                    .text("lr"),
+            );
+            ui.checkbox(
+                &mut self.setup.conditional,
+                "class-conditional (p_uncond 0.15)",
+            );
+        });
+        ui.horizontal(|ui| {
+            if ui.button("New network").clicked() {
+                self.start();
+            }
+            let running = self.training.snapshot.as_ref().is_some_and(|s| s.running);
+            let ready =
+                self.training.snapshot.is_some() && !matches!(self.status, GpuStatus::Stopped(_));
+            if ui
+                .add_enabled(
+                    ready,
+                    egui::Button::new(if running { "Pause" } else { "Run" }),
+                )
+                .clicked()
+            {
+                self.send(if running {
+                    ImageCommand::Pause
+                } else {
+                    ImageCommand::Run
+                });
+            }
+            if ui
+                .add_enabled(ready && !running, egui::Button::new("Step 10"))
+                .clicked()
+            {
+                self.send(ImageCommand::Step(10));
+            }
+        });
+    }
+
+    fn progress_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(s) = self.training.snapshot.clone() else {
+            ui.label("Press “New network” to load the data and build the model.");
+            return;
+        };
+        ui.label(format!(
+            "{} · {} parameters · {} ({}x{}{})",
+            s.model,
+            s.parameters,
+            s.data,
+            s.width,
+            s.height,
+            if s.classes > 0 {
+                format!(", {} classes", s.classes)
+            } else {
+                String::new()
+            }
+        ));
+        ui.label(format!(
+            "step {} · {:.0} images/s · loss {:.2} · held-out loss {:.2}",
+            s.step, s.images_per_s, s.loss.mean, s.held_out.mean
+        ));
+        ui.horizontal(|ui| {
+            self.loss_curve_ui(ui);
+            self.level_bars_ui(ui, &s);
+        });
+    }
+
+    /// Training and held-out loss against the step.
+    fn loss_curve_ui(&self, ui: &mut egui::Ui) {
+        let points = |i: usize| -> egui_plot::PlotPoints<'_> {
+            self.training
+                .history
+                .iter()
+                .filter(|h| h[i].is_finite())
+                .map(|h| [h[0], h[i]])
+                .collect()
+        };
+        egui_plot::Plot::new("image loss curve")
+            .height(110.0)
+            .width(300.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .x_axis_label("step")
+            .legend(egui_plot::Legend::default())
+            .show(ui, |p| {
+                p.line(egui_plot::Line::new("training loss", points(1)));
+                p.line(egui_plot::Line::new("held-out loss", points(2)));
+            });
+    }
+
+    fn level_bars_ui(&self, ui: &mut egui::Ui, s: &ImageSnapshot) {
+        let bars: Vec<egui_plot::Bar> = s
+            .held_out
+            .per_level
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, v)| egui_plot::Bar::new(i as f64, *v).width(0.7))
+            .collect();
+        egui_plot::Plot::new("image loss per level")
+            .height(110.0)
+            .width(300.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .x_axis_label("level (sigma_max … sigma_min)")
+            .y_axis_label("held-out loss")
+            .show(ui, |p| {
+                p.bar_chart(egui_plot::BarChart::new("held-out loss", bars))
+            });
+    }
+
+    fn samples_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::Slider::new(&mut self.sampling.steps_per_level, 1..=200)
+                    .text("Langevin steps per level"),
+            );
+            ui.checkbox(&mut self.sampling.auto_sample, "refresh while training");
+        });
+        let classes = self.training.snapshot.as_ref().map_or(0, |s| s.classes);
+        ui.horizontal(|ui| {
+            if classes > 0 {
+                egui::ComboBox::from_label("class")
+                    .selected_text(self.sampling.class.map_or("any".into(), |c| c.to_string()))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.sampling.class, None, "any");
+                        for c in 0..classes as u32 {
+                            ui.selectable_value(&mut self.sampling.class, Some(c), c.to_string());
+                        }
+                    });
+                ui.add_enabled(
+                    self.sampling.class.is_some(),
+                    egui::Slider::new(&mut self.sampling.cfg_scale, 0.0..=8.0).text("guidance"),
+                );
+            } else {
+                self.sampling.class = None;
+            }
+            let can = self.training.snapshot.is_some() && !self.sampling.busy;
+            if ui
+                .add_enabled(can, egui::Button::new("Sample 8x8"))
+                .clicked()
+            {
+                self.request_samples();
+            }
+            if self.sampling.busy {
+                ui.spinner();
+            }
+        });
+        if let Some(p) = &self.pictures.samples {
+            ui.label(&p.caption);
+            show(ui, p, 420.0);
+        }
+    }
+
+    fn ladder_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::DragValue::new(&mut self.sampling.ladder_index)
+                    .range(0..=499)
+                    .prefix("held-out image "),
+            );
+            if ui
+                .add_enabled(
+                    self.training.snapshot.is_some(),
+                    egui::Button::new("Noise ladder"),
+                )
+                .clicked()
+            {
+                let index = self.sampling.ladder_index;
+                self.send(ImageCommand::Ladder { index, seed: 7 });
+            }
+        });
+        if let Some(p) = &self.pictures.ladder {
+            ui.label(&p.caption);
+            show(ui, p, 680.0);
+        }
+    }
+
+    fn files_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("Checkpoint");
+            ui.add(egui::TextEdit::singleline(&mut self.files.ckpt_path).desired_width(220.0));
+            if ui
+                .add_enabled(self.training.snapshot.is_some(), egui::Button::new("Save"))
+                .clicked()
+            {
+                let p = PathBuf::from(self.files.ckpt_path.trim());
+                self.send(ImageCommand::Save(p));
+            }
+            if ui.button("Load").clicked() {
+                match DatasetSource::parse(self.setup.dataset.trim()) {
+                    Ok(source) => {
+                        let path = PathBuf::from(self.files.ckpt_path.trim());
+                        self.send(ImageCommand::Load { path, source });
+                    }
+                    Err(e) => self.messages.push(e),
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label("Sample grid");
+            ui.add(egui::TextEdit::singleline(&mut self.files.export_path).desired_width(220.0));
+            if ui
+                .add_enabled(
+                    self.pictures.samples.is_some(),
+                    egui::Button::new("Export PNG"),
+                )
+                .clicked()
+                && let Some(p) = &self.pictures.samples
+            {
+                let path = PathBuf::from(self.files.export_path.trim());
+                let (tiled, done) = (p.tiled.clone(), self.files.exports.0.clone());
+                let ctx = ui.ctx().clone();
+                std::thread::spawn(move || {
+                    let msg = match save_png(&tiled, &path) {
+                        Ok(()) => format!("wrote {}", path.display()),
+                        Err(e) => e,
+                    };
+                    let _ = done.send(msg);
+                    ctx.request_repaint();
+                });
+            }
+        });
+    }
+}
+
+/// The picture scaled to `width` points at most, keeping its aspect.
+fn show(ui: &mut egui::Ui, p: &Picture, width: f32) {
+    let w = (p.tiled.width as f32).min(width);
+    let h = w * p.tiled.height as f32 / p.tiled.width.max(1) as f32;
+    ui.add(egui::Image::new(&p.texture).fit_to_exact_size(egui::vec2(w, h)));
+}

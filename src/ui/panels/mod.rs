@@ -1,0 +1,150 @@
+//! The panels: each reads the app's state and the view spec and emits [`AppCommand`]s (one
+//! panel per file, behind the small [`Panel`] trait). Controls edit one draft of the settings
+//! per frame, which becomes a single `Settings` command when it changed.
+
+mod data;
+mod export;
+mod guidance;
+mod metrics;
+mod panes;
+mod samplers;
+mod session;
+mod training;
+mod view;
+
+use super::app::ScorefieldApp;
+use super::command::AppCommand;
+use super::inputs::TextInputs;
+use crate::scene::spec::ViewSpec;
+use crate::session::Settings;
+
+/// What a panel sees and where its commands go.
+pub struct PanelCtx<'a> {
+    pub app: &'a ScorefieldApp,
+    pub spec: &'a ViewSpec,
+    pub inputs: &'a mut TextInputs,
+    /// The settings as the controls leave them this frame.
+    pub draft: Settings,
+    out: Vec<AppCommand>,
+}
+
+impl PanelCtx<'_> {
+    pub fn emit(&mut self, c: AppCommand) {
+        self.out.push(c);
+    }
+}
+
+/// A collapsible section of the control panel.
+pub trait Panel {
+    fn title(&self) -> &'static str;
+    fn default_open(&self) -> bool {
+        true
+    }
+    fn ui(&self, ui: &mut egui::Ui, cx: &mut PanelCtx);
+}
+
+/// The control panel's sections, top to bottom.
+fn sections() -> [&'static dyn Panel; 7] {
+    [
+        &session::SessionPanel,
+        &export::ExportPanel,
+        &data::DataPanel,
+        &training::TrainingPanel,
+        &samplers::SamplersPanel,
+        &guidance::GuidancePanel,
+        &view::ViewPanel,
+    ]
+}
+
+/// Draws every panel for this frame and queues what they emit.
+pub fn show_all(app: &mut ScorefieldApp, ui: &mut egui::Ui, spec: &ViewSpec) {
+    let texture = app.field.texture(ui.ctx()).cloned();
+    let mut inputs = std::mem::take(&mut app.inputs);
+    let mut cx = PanelCtx {
+        draft: app.settings.clone(),
+        app,
+        spec,
+        inputs: &mut inputs,
+        out: Vec::new(),
+    };
+    if !cx.app.settings.presenter {
+        egui::Panel::left("controls")
+            .default_size(300.0)
+            .resizable(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| controls(ui, &mut cx));
+            });
+        egui::Panel::bottom("metrics")
+            .default_size(190.0)
+            .resizable(true)
+            .show(ui, |ui| metrics::show(ui, &cx));
+    }
+    let mut transform = None;
+    egui::CentralPanel::default().show(ui, |ui| {
+        lecture_heading(ui, cx.app);
+        messages(ui, &mut cx);
+        transform = panes::show(ui, &mut cx, texture.as_ref());
+    });
+    let PanelCtx { draft, mut out, .. } = cx;
+    if draft != app.settings {
+        out.insert(0, AppCommand::Settings(Box::new(draft)));
+    }
+    app.inputs = inputs;
+    if transform.is_some() {
+        app.shell.plot_transform = transform;
+    }
+    for c in out {
+        app.emit(c);
+    }
+}
+
+fn controls(ui: &mut egui::Ui, cx: &mut PanelCtx) {
+    ui.heading("scorefield");
+    if ui
+        .button("Images (GPU)…")
+        .on_hover_text(
+            "The noise-conditional score network on MNIST images, trained on the GPU (key I)",
+        )
+        .clicked()
+    {
+        cx.emit(AppCommand::ToggleImages);
+    }
+    for panel in sections() {
+        egui::CollapsingHeader::new(panel.title())
+            .default_open(panel.default_open())
+            .show(ui, |ui| panel.ui(ui, cx));
+    }
+}
+
+fn lecture_heading(ui: &mut egui::Ui, app: &ScorefieldApp) {
+    use crate::session::lectures::LECTURES;
+    if let Some(i) = app.nav.lecture {
+        ui.heading(format!(
+            "{}/{} · {}",
+            i + 1,
+            LECTURES.len(),
+            LECTURES[i].title
+        ));
+    }
+}
+
+/// Errors (red, dismissable) and notices (saved files, rollbacks).
+fn messages(ui: &mut egui::Ui, cx: &mut PanelCtx) {
+    let m = &cx.app.messages;
+    if m.errors.is_empty() && m.notices.is_empty() {
+        return;
+    }
+    let mut dismiss = false;
+    ui.horizontal_wrapped(|ui| {
+        for e in m.errors.iter().rev().take(3) {
+            ui.colored_label(egui::Color32::from_rgb(230, 80, 80), e);
+        }
+        for n in m.notices.iter().rev().take(2) {
+            ui.colored_label(egui::Color32::from_rgb(230, 180, 60), n);
+        }
+        dismiss = ui.small_button("dismiss").clicked();
+    });
+    if dismiss {
+        cx.emit(AppCommand::DismissMessages);
+    }
+}
