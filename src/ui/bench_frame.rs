@@ -110,6 +110,13 @@ pub fn run(frames: usize) -> Result<Vec<Value>, String> {
     ])
 }
 
+/// One headless frame; its texture updates are discarded (there is no GPU to apply them to).
+fn frame(ctx: &egui::Context, input: egui::RawInput, app: &mut ScorefieldApp) {
+    ctx.run_ui(input, |ui| app.frame_ui(ui))
+        .textures_delta
+        .clear();
+}
+
 /// Median-able times of the real app's frames in a headless egui context (no GPU).
 fn ui_frames(frames: usize) -> Result<Vec<f64>, String> {
     let ctx = egui::Context::default();
@@ -133,11 +140,11 @@ fn ui_frames(frames: usize) -> Result<Vec<f64>, String> {
         if Instant::now() > deadline {
             return Err("the app produced no field within 30 s".into());
         }
-        let _ = ctx.run_ui(input(), |ui| app.frame_ui(ui));
+        frame(&ctx, input(), &mut app);
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     Ok(time_ms(frames, || {
         app.invalidate_scene(); // rebuild the scene and texture every frame, as if a new field arrived
-        let _ = ctx.run_ui(input(), |ui| app.frame_ui(ui));
+        frame(&ctx, input(), &mut app);
     }))
 }
