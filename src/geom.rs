@@ -27,6 +27,48 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// The box scaled by `factor` about its centre.
+    pub fn scaled(&self, factor: f64) -> Bounds {
+        let (cx, cy) = (
+            0.5 * (self.x_min + self.x_max),
+            0.5 * (self.y_min + self.y_max),
+        );
+        let (hx, hy) = (
+            0.5 * (self.x_max - self.x_min) * factor,
+            0.5 * (self.y_max - self.y_min) * factor,
+        );
+        Bounds {
+            x_min: cx - hx,
+            x_max: cx + hx,
+            y_min: cy - hy,
+            y_max: cy + hy,
+        }
+    }
+
+    /// The smallest box of aspect `width / height` (in data units) that holds this one, with
+    /// the same centre: equal scales on both axes in a plot of that pixel aspect.
+    pub fn fit_aspect(&self, aspect: f64) -> Bounds {
+        let (w, h) = (self.x_max - self.x_min, self.y_max - self.y_min);
+        if !(aspect.is_finite() && aspect > 0.0) {
+            return *self;
+        }
+        let (sx, sy) = if w / h < aspect {
+            (aspect * h / w, 1.0)
+        } else {
+            (1.0, w / (aspect * h))
+        };
+        let (cx, cy) = (
+            0.5 * (self.x_min + self.x_max),
+            0.5 * (self.y_min + self.y_max),
+        );
+        Bounds {
+            x_min: cx - 0.5 * w * sx,
+            x_max: cx + 0.5 * w * sx,
+            y_min: cy - 0.5 * h * sy,
+            y_max: cy + 0.5 * h * sy,
+        }
+    }
+
     /// The smallest box holding every finite point, or `None` for an empty set.
     pub fn of_points(points: &[Point]) -> Option<Bounds> {
         let mut finite = points.iter().filter(|p| is_finite(p));

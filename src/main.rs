@@ -20,6 +20,7 @@ fn main() {
             screenshot_after_s: cli.screenshot_after,
             autoplay: cli.autoplay,
             images: cli.images,
+            lecture: cli.lecture,
         }),
     };
     if let Err(message) = result {

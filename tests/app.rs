@@ -507,8 +507,16 @@ fn the_field_selector_changes_the_drawn_field() {
     let mut fields = Vec::new();
     for choice in ["guided", "conditional", "unconditional"] {
         reveal(&mut h, "Guidance", choice);
+        // Away from the last button, so that its tooltip does not cover the next one.
+        h.hover_at(egui::pos2(1.0, 1.0));
+        h.run_steps(2);
         h.get_by_label(choice).click();
         h.step();
+        assert_eq!(
+            format!("{:?}", h.state().settings.guided_field).to_lowercase(),
+            choice,
+            "the click on {choice}"
+        );
         wait_for_current_field(&mut h, choice);
         let exact = h.state().field_result().expect("field").exact.clone();
         fields.push((choice, exact));
@@ -671,7 +679,19 @@ fn switching_data_never_draws_the_previous_field_under_the_new_bounds() {
         let bounds = a.view_bounds();
         match a.drawn_field() {
             Some((f, dimmed)) => {
-                assert_eq!(f.bounds, Some(bounds), "a field of other bounds is drawn");
+                // The heat grid is the view box widened to fill the plot, about its centre.
+                let b = f.bounds.expect("field bounds");
+                let centre = |b: &scorefield::geom::Bounds| {
+                    (0.5 * (b.x_min + b.x_max), 0.5 * (b.y_min + b.y_max))
+                };
+                let (c, v) = (centre(&b), centre(&bounds));
+                assert!(
+                    (c.0 - v.0).abs() < 1e-9
+                        && (c.1 - v.1).abs() < 1e-9
+                        && b.x_max >= bounds.x_max - 1e-9
+                        && b.y_max >= bounds.y_max - 1e-9,
+                    "a field of another data set is drawn: {b:?} under {bounds:?}"
+                );
                 if !dimmed {
                     break;
                 }

@@ -2,6 +2,7 @@
 //! properties over random settings, without a window.
 
 use proptest::prelude::*;
+use scorefield::dist::NoiseLevel;
 use scorefield::sample::SamplerKind;
 use scorefield::scene::spec::{
     DrawnLevel, ModelFacts, ScoreSpec, SpecInputs, Target, field_spec, view_spec,
@@ -30,10 +31,14 @@ fn settings() -> impl Strategy<Value = Settings> {
             prop::sample::select(vec![Heatmap::Density, Heatmap::Error, Heatmap::None]),
             4usize..64,
             0.001f64..1.0,
+            any::<bool>(),
         ),
     )
         .prop_map(
-            |((a, b, compare, learned, class, scale, shown), (sigma, t, heat, arrows, eps))| {
+            |(
+                (a, b, compare, learned, class, scale, shown),
+                (sigma, t, heat, arrows, eps, follow),
+            )| {
                 Settings {
                     sampler_a: a,
                     sampler_b: b,
@@ -47,6 +52,7 @@ fn settings() -> impl Strategy<Value = Settings> {
                     heatmap: heat,
                     arrow_n: arrows,
                     eps,
+                    follow_level: follow,
                     ..Settings::default()
                 }
             },
@@ -59,14 +65,26 @@ fn inputs() -> impl Strategy<Value = SpecInputs> {
         0u64..5,
         prop::option::of(1usize..5),
         prop::option::of((0u64..1000, any::<bool>())),
+        prop::option::of((any::<bool>(), 0.001f64..0.999)),
+        4u32..12,
     )
-        .prop_map(|(data_version, view_epoch, components, model)| SpecInputs {
-            data_version,
-            view_epoch,
-            components,
-            model: model.map(|(step, conditional)| ModelFacts { step, conditional }),
-            fisher_sigmas: vec![5.0, 1.0, 0.2],
-        })
+        .prop_map(
+            |(data_version, view_epoch, components, model, level, fit)| SpecInputs {
+                data_version,
+                view_epoch,
+                components,
+                model: model.map(|(step, conditional)| ModelFacts { step, conditional }),
+                fisher_sigmas: vec![5.0, 1.0, 0.2],
+                sampler_level: level.map(|(vp, v)| {
+                    if vp {
+                        NoiseLevel::Vp { abar: v }
+                    } else {
+                        NoiseLevel::Ve { sigma: 20.0 * v }
+                    }
+                }),
+                frame_fit_quarters: fit,
+            },
+        )
 }
 
 proptest! {
@@ -127,10 +145,16 @@ proptest! {
             }
             None => prop_assert!(f.learned.is_none()),
         }
-        match s.ddpm_t {
-            Some(t) => prop_assert_eq!(f.level, DrawnLevel::DdpmStep(t)),
-            None => prop_assert_eq!(f.level, DrawnLevel::Sigma(s.sigma)),
+        match (s.follow_level, i.sampler_level, s.ddpm_t) {
+            (true, Some(NoiseLevel::Ve { sigma }), _) => {
+                prop_assert_eq!(f.level, DrawnLevel::Sigma(sigma));
+            }
+            (true, Some(NoiseLevel::Vp { abar }), _) => prop_assert_eq!(f.level, DrawnLevel::Vp(abar)),
+            (_, _, Some(t)) => prop_assert_eq!(f.level, DrawnLevel::DdpmStep(t)),
+            _ => prop_assert_eq!(f.level, DrawnLevel::Sigma(s.sigma)),
         }
+        prop_assert_eq!(f.follows_sampler, s.follow_level && i.sampler_level.is_some());
+        prop_assert_eq!(f.frame_fit_quarters, i.frame_fit_quarters.max(4));
         prop_assert_eq!((f.data_version, f.view_epoch), (i.data_version, i.view_epoch));
     }
 
@@ -159,8 +183,8 @@ proptest! {
         prop_assert!(f.same_but_weights(&field_spec(&s, &newer)));
         let other_data = SpecInputs { data_version: i.data_version + 1, ..i.clone() };
         prop_assert!(!f.same_but_weights(&field_spec(&s, &other_data)));
-        let other_sigma = Settings { sigma: s.sigma + 1.0, ddpm_t: None, ..s.clone() };
-        let moved = Settings { ddpm_t: None, ..s.clone() };
+        let other_sigma = Settings { sigma: s.sigma + 1.0, ddpm_t: None, follow_level: false, ..s.clone() };
+        let moved = Settings { ddpm_t: None, follow_level: false, ..s.clone() };
         prop_assert!(!field_spec(&moved, &i).same_but_weights(&field_spec(&other_sigma, &i)));
     }
 }

@@ -35,12 +35,17 @@ pub struct Cli {
     /// Open the image panel (the GPU score network) at start.
     #[arg(long)]
     pub images: bool,
+    /// Open the app on a built-in lecture (`scorefield lectures` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub lecture: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lists the built-in data sets.
     Presets,
+    /// Lists the built-in lectures (open one with `--lecture NAME`).
+    Lectures,
     /// Writes the exact field `x,y,log_density,score_x,score_y` on an N x N grid (CSV).
     Field(field_cmd::FieldArgs),
     /// Runs a sampler and writes the final samples `x,y` (CSV); prints metrics as JSON.
@@ -69,6 +74,12 @@ pub fn run(command: Command, frontends: &bench::Frontends) -> Result<(), String>
         Command::Presets => {
             for p in crate::data::PRESETS {
                 println!("{:<18} {}", p.name, p.description);
+            }
+            Ok(())
+        }
+        Command::Lectures => {
+            for (i, l) in crate::session::lectures::LECTURES.iter().enumerate() {
+                println!("{:>2}  {:<22} {}", i + 1, l.name, l.title);
             }
             Ok(())
         }

@@ -10,11 +10,14 @@ use std::path::PathBuf;
 #[command(allow_negative_numbers = true)]
 pub struct RenderArgs {
     /// A session file to render.
-    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "lecture"])]
     pub session: Option<PathBuf>,
     /// A built-in data set (with the default settings).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "lecture")]
     pub preset: Option<String>,
+    /// A built-in lecture (`scorefield lectures` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub lecture: Option<String>,
     /// density, score-true, score-model, error, tweedie, samples or compare.
     #[arg(long, default_value = "score-true")]
     pub view: String,
@@ -39,6 +42,13 @@ pub struct RenderArgs {
 fn load(args: &RenderArgs) -> Result<Session, String> {
     let mut session = match (&args.session, &args.preset) {
         (Some(path), _) => Session::load(path)?,
+        (None, _) if args.lecture.is_some() => {
+            let name = args.lecture.as_deref().unwrap_or_default();
+            crate::session::lectures::find(name)
+                .map_err(|e| format!("--lecture: {e}"))?
+                .1
+                .session()
+        }
         (None, Some(name)) => {
             crate::data::preset(name)?;
             Session {
@@ -51,7 +61,9 @@ fn load(args: &RenderArgs) -> Result<Session, String> {
                 model: None,
             }
         }
-        (None, None) => return Err("give --session FILE or --preset NAME".into()),
+        (None, None) => {
+            return Err("give --session FILE, --preset NAME or --lecture NAME".into());
+        }
     };
     if let Some(path) = &args.model {
         session.model = Some(ScoreModel::load(path)?);
@@ -110,10 +122,13 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
 #[derive(Debug, Args)]
 #[command(allow_negative_numbers = true)]
 pub struct AnimateArgs {
-    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "lecture"])]
     pub session: Option<PathBuf>,
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "lecture")]
     pub preset: Option<String>,
+    /// A built-in lecture (`scorefield lectures` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub lecture: Option<String>,
     /// The sampler to animate (default: the session's sampler A); `sigma-sweep` animates the
     /// field from sigma_max down to sigma_min instead.
     #[arg(long)]
@@ -146,6 +161,7 @@ pub fn animate(args: &AnimateArgs) -> Result<(), String> {
     let session = load(&RenderArgs {
         session: args.session.clone(),
         preset: args.preset.clone(),
+        lecture: args.lecture.clone(),
         view: "density".into(),
         sigma: None,
         model: None,

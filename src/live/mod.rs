@@ -6,3 +6,4 @@ pub mod field_worker;
 pub mod latest;
 pub mod mixture_edit;
 pub mod sampler_worker;
+pub mod timeline;

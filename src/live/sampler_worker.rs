@@ -47,6 +47,9 @@ pub enum SamplerCommand {
     Inject(Vec<Point>),
     /// A newer model for a learned score.
     SetModel(Arc<ScoreModel>),
+    /// Shows recorded frame `i` of the timeline in every pane (and pauses); playing runs on
+    /// from there.
+    Seek(usize),
     Shutdown,
 }
 
@@ -62,6 +65,8 @@ pub struct PaneView {
     pub total: usize,
     /// The noise level of the next step (equivalent sigma).
     pub sigma: f64,
+    /// The noise level of the next step.
+    pub level: crate::dist::NoiseLevel,
     pub modes: Option<ModeReport>,
     pub score_evals: u64,
 }
@@ -71,6 +76,10 @@ pub struct SamplerView {
     pub panes: Vec<PaneView>,
     pub playing: bool,
     pub error: Option<String>,
+    /// Recorded frames of the run, the frame at the panes' step, and the steps between frames.
+    pub frames: usize,
+    pub frame: usize,
+    pub stride: usize,
 }
 
 pub struct SamplerWorker {
@@ -125,6 +134,7 @@ impl Drop for SamplerWorker {
 struct Running {
     source: ChosenScore,
     runs: Vec<SamplerRun>,
+    timeline: super::timeline::Timeline,
     labels: Vec<String>,
     targets: Vec<Option<Vec<f64>>>,
 }
@@ -202,6 +212,18 @@ impl Worker {
                     self.publish(None);
                 }
             }
+            SamplerCommand::Seek(i) => {
+                if let Some(st) = &mut self.state
+                    && let Some(frame) = st.timeline.get(i).cloned()
+                {
+                    for (r, (xs, alive)) in st.runs.iter_mut().zip(&frame.panes) {
+                        r.restore(xs, alive, frame.cursor);
+                    }
+                    self.playing = false;
+                    self.pending = 0;
+                    self.publish(None);
+                }
+            }
             SamplerCommand::SetModel(model) => {
                 if let Some(st) = &mut self.state
                     && let ScoreChoice::Learned { cfg, .. } = st.source.choice
@@ -213,10 +235,18 @@ impl Worker {
         }
     }
 
+    /// Advances every pane by `n` steps, recording the timeline's frames on the way.
     fn advance(&mut self, n: usize) {
         if let Some(st) = &mut self.state {
-            for r in &mut st.runs {
-                r.advance(&st.source, n);
+            let mut left = n;
+            while left > 0 && !st.runs.iter().all(SamplerRun::is_done) {
+                let cursor = st.runs.first().map_or(0, SamplerRun::cursor);
+                let piece = left.min(st.timeline.steps_to_next(cursor));
+                for r in &mut st.runs {
+                    r.advance(&st.source, piece);
+                }
+                st.timeline.record(&st.runs);
+                left -= piece;
             }
             if st.runs.iter().all(SamplerRun::is_done) {
                 self.playing = false;
@@ -227,10 +257,21 @@ impl Worker {
 
     fn publish(&mut self, error: Option<String>) {
         let panes = self.state.as_ref().map_or_else(Vec::new, pane_views);
+        let (frames, frame, stride) = self.state.as_ref().map_or((0, 0, 1), |st| {
+            let cursor = st.runs.first().map_or(0, SamplerRun::cursor);
+            (
+                st.timeline.len(),
+                st.timeline.index_at(cursor),
+                st.timeline.stride(),
+            )
+        });
         self.views.publish(SamplerView {
             panes,
             playing: self.playing || self.pending > 0,
             error,
+            frames,
+            frame,
+            stride,
         });
     }
 }
@@ -242,6 +283,9 @@ fn pane_views(st: &Running) -> Vec<PaneView> {
         .zip(&st.targets)
         .map(|((r, label), target)| {
             let ops = &r.plan().ops;
+            let level = ops
+                .get(r.cursor().min(ops.len().saturating_sub(1)))
+                .map_or(crate::dist::NoiseLevel::CLEAN, |op| op.level());
             PaneView {
                 label: label.clone(),
                 score: st.source.choice.label().to_string(),
@@ -249,9 +293,8 @@ fn pane_views(st: &Running) -> Vec<PaneView> {
                 alive: r.alive().to_vec(),
                 cursor: r.cursor(),
                 total: ops.len(),
-                sigma: ops
-                    .get(r.cursor().min(ops.len().saturating_sub(1)))
-                    .map_or(0.0, |op| op.level().equivalent_sigma()),
+                sigma: level.equivalent_sigma(),
+                level,
                 modes: st
                     .source
                     .data
@@ -281,12 +324,16 @@ fn start(setup: SamplerSetup) -> Result<Running, String> {
     let first = plans.first().ok_or("no sampler pane")?;
     let particles = first.init.particles(setup.seed, setup.particles.max(1));
     let labels = plans.iter().map(|p| p.kind.name().to_string()).collect();
-    let runs = plans
+    let runs: Vec<SamplerRun> = plans
         .into_iter()
         .map(|p| SamplerRun::from_particles(p, particles.clone(), setup.seed))
         .collect();
+    let longest = runs.iter().map(|r| r.plan().ops.len()).max().unwrap_or(0);
+    let mut timeline = super::timeline::Timeline::new(longest, particles.len(), runs.len());
+    timeline.record(&runs);
     Ok(Running {
         source,
+        timeline,
         runs,
         labels,
         targets: setup.panes.into_iter().map(|p| p.target_weights).collect(),

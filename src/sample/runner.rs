@@ -67,6 +67,15 @@ impl SamplerRun {
         }
     }
 
+    /// Puts the run back to a recorded state: the particles and alive flags after `cursor`
+    /// steps. Noise is keyed by (seed, particle, step), so running on from here repeats the
+    /// original run step for step.
+    pub fn restore(&mut self, xs: &[Point], alive: &[bool], cursor: usize) {
+        self.xs = xs.to_vec();
+        self.alive = alive.to_vec();
+        self.cursor = cursor.min(self.plan.ops.len());
+    }
+
     pub fn plan(&self) -> &Plan {
         &self.plan
     }

@@ -13,8 +13,8 @@ use crate::session::settings::Heatmap;
 use crate::session::{Session, Settings};
 use std::sync::Arc;
 
-/// Pane colours: sampler A orange, sampler B blue (the live view's).
-pub const PANE_COLOURS: [[u8; 3]; 2] = [[255, 120, 60], [90, 200, 255]];
+/// Pane colours: sampler A vermillion, sampler B sky blue (the live view's).
+pub const PANE_COLOURS: [[u8; 3]; 2] = super::palette::PANE;
 
 /// The heat grid of figures and the live view.
 pub const HEAT_N: usize = 160;
@@ -30,6 +30,8 @@ pub fn session_inputs(data: &Dataset, model: Option<&ScoreModel>) -> SpecInputs 
             conditional: m.net.config.n_classes > 0,
         }),
         fisher_sigmas: Vec::new(),
+        sampler_level: None,
+        frame_fit_quarters: 4,
     }
 }
 

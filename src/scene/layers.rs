@@ -81,13 +81,17 @@ impl FieldRequest {
                     Some(ddpm.abar(t.clamp(1, ddpm.n_steps()))),
                 )
             }
+            DrawnLevel::Vp(abar) => (
+                crate::dist::NoiseLevel::Vp { abar }.equivalent_sigma(),
+                Some(abar),
+            ),
         };
         FieldRequest {
             id,
             data,
             sigma,
             vp_abar,
-            bounds,
+            bounds: bounds.scaled(f64::from(spec.frame_fit_quarters.max(4)) / 4.0),
             heat_n,
             arrow_n: spec.arrow_n,
             model: model.filter(|_| spec.learned.is_some()),

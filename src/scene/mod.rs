@@ -6,6 +6,7 @@ pub mod animation;
 pub mod colormap;
 pub mod figures;
 pub mod layers;
+pub mod palette;
 pub mod spec;
 
 use crate::geom::{Bounds, Point, is_finite};
@@ -52,8 +53,10 @@ pub enum ColourMap {
 }
 
 impl ColourMap {
-    /// The colour at `t` in `[0, 1]`.
+    /// The colour at `t` in `[0, 1]` of the heatmaps' scale (the map up to
+    /// [`palette::HEAT_TOP`]).
     pub fn at(&self, t: f64) -> Rgb {
+        let t = t.clamp(0.0, 1.0) * palette::HEAT_TOP;
         match self {
             ColourMap::Viridis => viridis(t),
             ColourMap::Cividis => cividis(t),
@@ -131,14 +134,26 @@ pub fn heat_rgba(field: &FieldResult, layers: &spec::LayerSpec) -> Option<HeatPi
     let max_log = finite_max(&field.log_density);
     let (values, range): (Vec<f64>, (f64, f64)) = match layers.heatmap {
         Heatmap::None => return None,
-        Heatmap::Density if layers.log_scale => (
-            field
+        Heatmap::Density if layers.log_scale => {
+            // The scale spans the view's own range (at most LOG_RANGE): at a large sigma the
+            // density is nearly flat, and a fixed span would paint it all one colour.
+            let min_log = field
                 .log_density
                 .iter()
-                .map(|v| 1.0 + (v - max_log) / LOG_RANGE)
-                .collect(),
-            (max_log - LOG_RANGE, max_log),
-        ),
+                .copied()
+                .filter(|x| x.is_finite())
+                .fold(f64::INFINITY, f64::min)
+                .max(max_log - LOG_RANGE);
+            let span = (max_log - min_log).max(1e-9);
+            (
+                field
+                    .log_density
+                    .iter()
+                    .map(|v| (v - min_log) / span)
+                    .collect(),
+                (min_log, max_log),
+            )
+        }
         Heatmap::Density => (
             field
                 .log_density
@@ -171,11 +186,12 @@ pub fn heat_rgba(field: &FieldResult, layers: &spec::LayerSpec) -> Option<HeatPi
             (raw.iter().map(|v| v / top).collect(), (0.0, top))
         }
     };
-    let colour = if matches!(layers.heatmap, Heatmap::Density) {
+    let map = if matches!(layers.heatmap, Heatmap::Density) {
         viridis
     } else {
         cividis
     };
+    let colour = |t: f64| map(t.clamp(0.0, 1.0) * palette::HEAT_TOP);
     let mut rgba = Vec::with_capacity(n * n * 4);
     for row in (0..n).rev() {
         for col in 0..n {
@@ -250,10 +266,10 @@ pub fn field_scene(field: &FieldResult, layers: &spec::LayerSpec, title: &str) -
         }
     };
     if layers.exact_arrows {
-        push("exact score", [255, 255, 255], &field.exact);
+        push("exact score", palette::EXACT_ARROWS, &field.exact);
     }
     if layers.learned_arrows && !field.learned.is_empty() {
-        push("learned score", [255, 150, 40], &field.learned);
+        push("learned score", palette::LEARNED_ARROWS, &field.learned);
     }
     if layers.tweedie_arrows {
         let segments = field
@@ -265,7 +281,7 @@ pub fn field_scene(field: &FieldResult, layers: &spec::LayerSpec, title: &str) -
             .collect();
         arrows.push(ArrowLayer {
             name: "Tweedie E[x0|x]".into(),
-            colour: [80, 220, 220],
+            colour: palette::TWEEDIE_ARROWS,
             segments,
         });
     }
@@ -283,15 +299,48 @@ pub fn field_scene(field: &FieldResult, layers: &spec::LayerSpec, title: &str) -
     }
 }
 
-/// A square view around the data, padded.
+/// Where the data is: for a mixture every component's mean ± 3 standard deviations per axis,
+/// for a point set its bounding box.
+pub fn data_extent(data: &crate::data::Dataset) -> Bounds {
+    match data {
+        crate::data::Dataset::Mixture(m) => {
+            let mut b: Option<Bounds> = None;
+            for g in m.components() {
+                let (sx, sy) = (3.0 * g.cov[(0, 0)].sqrt(), 3.0 * g.cov[(1, 1)].sqrt());
+                let c = Bounds {
+                    x_min: g.mean.x - sx,
+                    x_max: g.mean.x + sx,
+                    y_min: g.mean.y - sy,
+                    y_max: g.mean.y + sy,
+                };
+                b = Some(match b {
+                    None => c,
+                    Some(b) => Bounds {
+                        x_min: b.x_min.min(c.x_min),
+                        x_max: b.x_max.max(c.x_max),
+                        y_min: b.y_min.min(c.y_min),
+                        y_max: b.y_max.max(c.y_max),
+                    },
+                });
+            }
+            b.unwrap_or(crate::sample::DataInfo::of(data).bounds)
+        }
+        crate::data::Dataset::Points(_) => crate::sample::DataInfo::of(data).bounds,
+    }
+}
+
+/// The margin around the data's extent, as a fraction of its half-width.
+const VIEW_MARGIN: f64 = 0.12;
+
+/// A square view around the data's extent ([`data_extent`]) with a margin: the plots show at
+/// least this box, with equal scales on both axes.
 pub fn view_of(data: &crate::data::Dataset) -> Bounds {
-    let info = crate::sample::DataInfo::of(data);
-    let b = info.bounds;
+    let b = data_extent(data);
     let (cx, cy) = (0.5 * (b.x_min + b.x_max), 0.5 * (b.y_min + b.y_max));
     let half = (0.5 * (b.x_max - b.x_min))
         .max(0.5 * (b.y_max - b.y_min))
-        .max(2.0)
-        * 1.3;
+        .max(1.0)
+        * (1.0 + VIEW_MARGIN);
     Bounds {
         x_min: cx - half,
         x_max: cx + half,

@@ -20,6 +20,11 @@ pub struct SpecInputs {
     pub model: Option<ModelFacts>,
     /// The training levels for the relative Fisher report (empty: none).
     pub fisher_sigmas: Vec<f64>,
+    /// Sampler A's current noise level (for a field that follows it).
+    pub sampler_level: Option<crate::dist::NoiseLevel>,
+    /// How much wider than the data's square box the heat grid must be to fill the plot:
+    /// `ceil(4 max(w/h, h/w)) / 4` of the pane, times 4 (an integer, so specs compare exactly).
+    pub frame_fit_quarters: u32,
 }
 
 /// What the view needs to know about a trained model.
@@ -59,6 +64,18 @@ pub enum DrawnLevel {
     Sigma(f64),
     /// VP (DDPM) time step `t` of the linear schedule (MATH §2.2).
     DdpmStep(usize),
+    /// VP level `abar` (a VP sampler's current level, followed).
+    Vp(f64),
+}
+
+impl DrawnLevel {
+    /// Whether it follows a sampler rather than the view's own slider.
+    pub fn of_sampler(level: crate::dist::NoiseLevel) -> DrawnLevel {
+        match level {
+            crate::dist::NoiseLevel::Ve { sigma } => DrawnLevel::Sigma(sigma),
+            crate::dist::NoiseLevel::Vp { abar } => DrawnLevel::Vp(abar),
+        }
+    }
 }
 
 /// The layers computed for the drawn field (one field request).
@@ -67,6 +84,9 @@ pub struct FieldSpec {
     pub data_version: u64,
     pub view_epoch: u64,
     pub level: DrawnLevel,
+    /// The level comes from sampler A (the view follows the sampler).
+    pub follows_sampler: bool,
+    pub frame_fit_quarters: u32,
     pub arrow_n: usize,
     /// Classifier guidance of the exact arrows, per the field selector.
     pub exact_guidance: Option<(usize, f64)>,
@@ -168,10 +188,13 @@ pub fn field_spec(s: &Settings, inputs: &SpecInputs) -> FieldSpec {
     FieldSpec {
         data_version: inputs.data_version,
         view_epoch: inputs.view_epoch,
-        level: match s.ddpm_t {
-            Some(t) => DrawnLevel::DdpmStep(t),
-            None => DrawnLevel::Sigma(s.sigma),
+        level: match (s.follow_level, inputs.sampler_level, s.ddpm_t) {
+            (true, Some(level), _) => DrawnLevel::of_sampler(level),
+            (_, _, Some(t)) => DrawnLevel::DdpmStep(t),
+            _ => DrawnLevel::Sigma(s.sigma),
         },
+        follows_sampler: s.follow_level && inputs.sampler_level.is_some(),
+        frame_fit_quarters: inputs.frame_fit_quarters.max(4),
         arrow_n: s.arrow_n.clamp(4, 64),
         exact_guidance,
         fisher_sigmas: if learned.is_some() && inputs.components.is_some() {

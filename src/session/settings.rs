@@ -81,6 +81,11 @@ pub struct Settings {
     pub sigma: f64,
     /// DDPM time step shown instead of sigma (VP level `abar_t`); `None` shows sigma.
     pub ddpm_t: Option<usize>,
+    /// The drawn field follows sampler A's current noise level (annealed: sigma_i; SDE and
+    /// ODE: sigma(t); DDPM and DDIM: abar_t) instead of `sigma` / `ddpm_t`.
+    pub follow_level: bool,
+    /// Show the lecture's caption (its point and formula) above the panes.
+    pub show_caption: bool,
     pub heatmap: Heatmap,
     /// The top of the error heatmap's colour scale in score units; 0 rescales every field to
     /// its own 99th percentile (then the colours cannot show the error falling).
@@ -137,6 +142,8 @@ impl Default for Settings {
             preset: "ncsn-two-modes".into(),
             sigma: 1.0,
             ddpm_t: None,
+            follow_level: false,
+            show_caption: true,
             heatmap: Heatmap::Density,
             error_max: 2.0,
             log_scale: true,
@@ -171,7 +178,7 @@ impl Default for Settings {
             sampler_sigma_max: 20.0,
             sampler_sigma_min: 1.0,
             init_uniform: 8.0,
-            speed: 10,
+            speed: 1,
             use_learned: false,
             seed: 0,
             guidance_class: None,

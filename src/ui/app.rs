@@ -187,6 +187,8 @@ impl ScorefieldApp {
             components: self.data.components(),
             model: self.training.model_facts(),
             fisher_sigmas: super::state::training::train_sigmas(&self.settings, &self.data),
+            sampler_level: self.samplers.view.panes.first().map(|p| p.level),
+            frame_fit_quarters: self.shell.frame_fit_quarters(),
         }
     }
 
@@ -265,7 +267,8 @@ impl ScorefieldApp {
             .begin_frame(&ctx, self.settings.dark, self.settings.presenter);
         self.poll_workers();
         self.images.poll(&ctx);
-        let keys = super::keys::commands(&ctx, &self.inputs.export_stem);
+        let over_controls = !self.settings.presenter && self.shell.pointer_over_controls(&ctx);
+        let keys = super::keys::commands(&ctx, &self.inputs.export_stem, over_controls);
         self.queue.extend(keys);
         let spec = self.view_spec();
         self.sync_views(&spec);

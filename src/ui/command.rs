@@ -12,6 +12,7 @@ use crate::live::mixture_edit::{self, Grab};
 use crate::live::sampler_worker::SamplerCommand;
 use crate::session::Settings;
 use crate::train::TrainerCommand;
+use std::sync::Arc;
 
 /// A user action.
 #[derive(Clone)]
@@ -51,6 +52,14 @@ pub enum AppCommand {
     ToggleImages,
     Export(ExportKind, String),
     DismissMessages,
+    /// Brings back what the last switch or reset threw away (Ctrl+Z).
+    Undo,
+    /// Shows recorded frame `i` of the sampler run in every pane.
+    Seek(usize),
+    /// Multiplies the drawn field's sigma (keys Up / Down).
+    ScaleSigma(f64),
+    /// Adds to the guidance strength (keys + / -).
+    NudgeGuidance(f64),
 }
 
 impl ScorefieldApp {
@@ -58,8 +67,14 @@ impl ScorefieldApp {
     pub fn apply(&mut self, command: AppCommand) {
         use AppCommand as C;
         match command {
-            C::LoadPreset(name) => self.load_preset_now(&name),
-            C::LoadPointsCsv(path) => self.load_points(&path),
+            C::LoadPreset(name) => {
+                self.keep(format!("the switch to preset {name}"));
+                self.load_preset_now(&name)
+            }
+            C::LoadPointsCsv(path) => {
+                self.keep(format!("loading {path}"));
+                self.load_points(&path)
+            }
             C::EditData { data, done } => self.edit_data(data, done),
             C::Select(k) => self.data.selected = k,
             C::Grab(g) => self.data.grab = g,
@@ -73,7 +88,12 @@ impl ScorefieldApp {
                 TrainerCommand::Run
             }),
             C::TrainStep(n) => self.train_command(TrainerCommand::Step(n)),
-            C::TrainReset => self.training.reset(),
+            C::TrainReset => {
+                if self.training.snapshot.is_some() {
+                    self.keep("Reset training".into());
+                }
+                self.training.reset()
+            }
             C::SamplersPlay => self.samplers.send(SamplerCommand::Play),
             C::SamplersPause => self.samplers.send(SamplerCommand::Pause),
             C::SamplersToggle => self.samplers.send(if self.samplers.view.playing {
@@ -84,17 +104,91 @@ impl ScorefieldApp {
             C::SamplersStep(n) => self.samplers.send(SamplerCommand::Step(n)),
             C::SamplersReset => self.samplers.running = None,
             C::Inject(points) => self.samplers.send(SamplerCommand::Inject(points)),
-            C::OpenSession(path) => self.open_session_now(&path),
+            C::OpenSession(path) => {
+                self.keep(format!("opening {path}"));
+                self.open_session_now(&path)
+            }
             C::SaveSession(path) => self.save_session_now(&path),
-            C::OpenPlaylist(path) => self.open_playlist_now(&path),
+            C::OpenPlaylist(path) => {
+                self.keep(format!("opening {path}"));
+                self.open_playlist_now(&path)
+            }
             C::ClosePlaylist => self.nav.playlist = None,
-            C::StepLecture(delta) => self.step_lecture_now(delta),
-            C::GoToLecture(i) => self.go_to_lecture(i),
+            C::StepLecture(delta) => {
+                self.keep("the lecture step".into());
+                self.step_lecture_now(delta)
+            }
+            C::GoToLecture(i) => {
+                self.keep("the lecture switch".into());
+                self.go_to_lecture(i)
+            }
             C::TogglePresenter => self.settings.presenter = !self.settings.presenter,
             C::ToggleImages => self.images.open = !self.images.open,
             C::Export(kind, stem) => self.start_export(kind, &stem),
             C::DismissMessages => self.messages.clear(),
+            C::Undo => self.undo(),
+            C::Seek(i) => self.samplers.send(SamplerCommand::Seek(i)),
+            C::ScaleSigma(f) => {
+                let sigma = (self.settings.sigma * f).clamp(0.01, 20.0);
+                self.change_settings(Settings {
+                    sigma,
+                    ddpm_t: None,
+                    ..self.settings.clone()
+                });
+            }
+            C::NudgeGuidance(d) => {
+                if self.settings.guidance_class.is_some() {
+                    let guidance_scale = (self.settings.guidance_scale + d).clamp(0.0, 10.0);
+                    self.change_settings(Settings {
+                        guidance_scale,
+                        ..self.settings.clone()
+                    });
+                }
+            }
         }
+    }
+
+    /// Keeps what an action is about to throw away, for Ctrl+Z.
+    fn keep(&mut self, what: String) {
+        let kept = super::state::undo::Kept {
+            what,
+            settings: self.settings.clone(),
+            data: self.data.data.clone(),
+            data_is_preset: self.data.is_preset,
+            lecture: self.nav.lecture,
+            snapshot: self.training.snapshot.clone(),
+            loaded_model: self.training.loaded_model.clone(),
+            loss_history: self.training.loss_history.clone(),
+        };
+        self.nav.undo.push(kept);
+    }
+
+    /// Puts back the settings, data and trained model from before the last switch or reset.
+    /// Training continues from the restored weights.
+    fn undo(&mut self) {
+        let Some(k) = self.nav.undo.pop() else {
+            self.messages.notice("nothing to undo");
+            return;
+        };
+        self.settings = k.settings;
+        self.data.set((*k.data).clone(), true);
+        self.data.is_preset = k.data_is_preset;
+        self.nav.lecture = k.lecture;
+        self.training.reset();
+        self.training.loaded_model = k
+            .snapshot
+            .as_ref()
+            .map(|s| s.model.clone())
+            .or(k.loaded_model);
+        self.training.snapshot = k.snapshot.map(|s| {
+            Arc::new(crate::train::TrainSnapshot {
+                running: false,
+                ..(*s).clone()
+            })
+        });
+        self.training.loss_history = k.loss_history;
+        self.samplers.running = None;
+        self.messages.notice(format!("undid {}", k.what));
     }
 
     fn load_preset_now(&mut self, name: &str) {

@@ -7,6 +7,7 @@ pub mod app;
 pub mod bench_frame;
 pub mod command;
 pub mod export;
+pub mod fonts;
 pub mod images_panel;
 pub mod inputs;
 pub mod keys;
@@ -34,10 +35,20 @@ pub struct Launch {
     pub autoplay: bool,
     /// Open the image panel at start.
     pub images: bool,
+    /// Open on this built-in lecture.
+    pub lecture: Option<String>,
 }
 
 /// Opens the app window with the saved settings (or the defaults).
 pub fn run_app(launch: Launch) -> Result<(), String> {
+    let lecture = match &launch.lecture {
+        Some(name) => Some(
+            crate::session::lectures::find(name)
+                .map_err(|e| format!("--lecture: {e}"))?
+                .0,
+        ),
+        None => None,
+    };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("scorefield")
@@ -54,6 +65,9 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
                 let store = AutosaveStore::new(AutosaveStore::default_dir());
                 restore(&mut app, &store, cc.storage);
                 app.nav.autosave = Some(store);
+            }
+            if let Some(i) = lecture {
+                app.apply(AppCommand::GoToLecture(i));
             }
             app.delay_screenshot(launch.screenshot_after_s);
             if launch.autoplay {

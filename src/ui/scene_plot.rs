@@ -16,7 +16,7 @@ pub fn draw_scene(p: &mut PlotUi, scene: &Scene, texture: Option<&egui::TextureH
         let cell = (b.x_max - b.x_min) / (heat.n - 1) as f64;
         p.image(
             PlotImage::new(
-                "heatmap",
+                "",
                 tex.id(),
                 PlotPoint::new(0.5 * (b.x_min + b.x_max), 0.5 * (b.y_min + b.y_max)),
                 [

@@ -23,6 +23,8 @@ pub struct Shell {
     applied_theme: Option<(bool, bool)>,
     /// The left field plot's transform after the last frame (data ↔ screen).
     pub plot_transform: Option<egui_plot::PlotTransform>,
+    /// Where the control panel was in the last frame (keys are off while the pointer is there).
+    pub controls_rect: Option<egui::Rect>,
 }
 
 impl Shell {
@@ -51,7 +53,9 @@ impl Shell {
 
     /// Remembers the context (first frame) and applies the theme and presenter zoom.
     pub fn begin_frame(&mut self, ctx: &egui::Context, dark: bool, presenter: bool) {
-        let _ = self.ctx.set(ctx.clone());
+        if self.ctx.set(ctx.clone()).is_ok() {
+            super::fonts::install(ctx);
+        }
         if self.applied_theme != Some((dark, presenter)) {
             ctx.set_visuals(if dark {
                 egui::Visuals::dark()
@@ -68,6 +72,24 @@ impl Shell {
         if let Some(r) = &mut self.screenshot {
             r.not_before = Instant::now() + Duration::from_secs_f64(seconds.clamp(0.0, 600.0));
         }
+    }
+
+    /// Whether the pointer is over the control panel.
+    pub fn pointer_over_controls(&self, ctx: &egui::Context) -> bool {
+        let pointer = ctx.input(|i| i.pointer.hover_pos());
+        matches!((pointer, self.controls_rect), (Some(p), Some(r)) if r.contains(p))
+    }
+
+    /// How much wider than the data's square the heat grid must be to fill the field plot, in
+    /// quarters (`ceil(4 max(w/h, h/w))`, at least 4).
+    pub fn frame_fit_quarters(&self) -> u32 {
+        let Some(t) = &self.plot_transform else {
+            return 4;
+        };
+        let f = t.frame();
+        let aspect = f64::from(f.width() / f.height().max(1.0));
+        let fit = aspect.max(1.0 / aspect.max(1e-3));
+        ((4.0 * fit).ceil() as u32).clamp(4, 16)
     }
 
     pub fn takes_screenshot(&self) -> bool {

@@ -39,7 +39,7 @@ impl Panel for DataPanel {
             && k < m.len()
         {
             let mut w = m.weights()[k];
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(format!("component {k}"));
                 if ui
                     .add(egui::Slider::new(&mut w, 0.001..=1.0).text("weight"))
@@ -53,7 +53,7 @@ impl Panel for DataPanel {
                 cx.emit(AppCommand::DeleteSelected);
             }
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("points CSV");
             let edit = ui.add(
                 egui::TextEdit::singleline(&mut cx.inputs.csv_path)

@@ -36,8 +36,8 @@ impl Panel for GuidancePanel {
         s.guidance_class = Some(k);
         ui.add(egui::Slider::new(&mut s.guidance_scale, 0.0..=10.0).text("guidance scale gamma"))
             .on_hover_text(TARGET_TIP);
-        ui.horizontal(|ui| {
-            ui.label("field shown:");
+        ui.label("field shown:");
+        ui.vertical(|ui| {
             ui.selectable_value(&mut s.guided_field, GuidedField::Guided, "guided")
                 .on_hover_text("s(x) + gamma (s(x|y) - s(x))");
             ui.selectable_value(&mut s.guided_field, GuidedField::Conditional, "conditional")

@@ -9,6 +9,7 @@ mod metrics;
 mod panes;
 mod samplers;
 mod session;
+mod strip;
 mod training;
 mod view;
 
@@ -67,22 +68,37 @@ pub fn show_all(app: &mut ScorefieldApp, ui: &mut egui::Ui, spec: &ViewSpec) {
         inputs: &mut inputs,
         out: Vec::new(),
     };
+    let mut controls_rect = None;
     if !cx.app.settings.presenter {
-        egui::Panel::left("controls")
-            .default_size(300.0)
-            .resizable(true)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| controls(ui, &mut cx));
-            });
+        // Fixed proportions: the panels do not grow with their content or drift on relayout.
+        let screen = ui.ctx().content_rect();
+        let width = (0.24 * screen.width()).clamp(310.0, 400.0);
+        controls_rect = Some(
+            egui::Panel::left("controls")
+                .exact_size(width)
+                .resizable(false)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        // Rows wrap at the panel's edge instead of running under it.
+                        ui.set_max_width(width - 24.0);
+                        controls(ui, &mut cx)
+                    });
+                })
+                .response
+                .rect,
+        );
         egui::Panel::bottom("metrics")
-            .default_size(190.0)
-            .resizable(true)
+            .exact_size((0.2 * screen.height()).clamp(140.0, 240.0))
+            .resizable(false)
             .show(ui, |ui| metrics::show(ui, &cx));
     }
     let mut transform = None;
     egui::CentralPanel::default().show(ui, |ui| {
         lecture_heading(ui, cx.app);
-        messages(ui, &mut cx);
+        if !cx.app.settings.presenter {
+            messages(ui, &mut cx);
+        }
+        strip::show(ui, &mut cx);
         transform = panes::show(ui, &mut cx, texture.as_ref());
     });
     let PanelCtx { draft, mut out, .. } = cx;
@@ -90,6 +106,7 @@ pub fn show_all(app: &mut ScorefieldApp, ui: &mut egui::Ui, spec: &ViewSpec) {
         out.insert(0, AppCommand::Settings(Box::new(draft)));
     }
     app.inputs = inputs;
+    app.shell.controls_rect = controls_rect;
     if transform.is_some() {
         app.shell.plot_transform = transform;
     }
@@ -131,18 +148,22 @@ fn lecture_heading(ui: &mut egui::Ui, app: &ScorefieldApp) {
 /// Errors (red, dismissable) and notices (saved files, rollbacks).
 fn messages(ui: &mut egui::Ui, cx: &mut PanelCtx) {
     let m = &cx.app.messages;
-    if m.errors.is_empty() && m.notices.is_empty() {
+    let (errors, notices) = (m.visible_errors(), m.visible_notices());
+    if errors.is_empty() && notices.is_empty() {
         return;
     }
     let mut dismiss = false;
     ui.horizontal_wrapped(|ui| {
-        for e in m.errors.iter().rev().take(3) {
+        for e in errors.iter().rev().take(3) {
             ui.colored_label(egui::Color32::from_rgb(230, 80, 80), e);
         }
-        for n in m.notices.iter().rev().take(2) {
-            ui.colored_label(egui::Color32::from_rgb(230, 180, 60), n);
+        for n in notices.iter().rev().take(2) {
+            ui.colored_label(egui::Color32::from_rgb(230, 180, 60), *n);
         }
-        dismiss = ui.small_button("dismiss").clicked();
+        dismiss = ui
+            .small_button("dismiss")
+            .on_hover_text("hide these messages (notices also fade after 8 s)")
+            .clicked();
     });
     if dismiss {
         cx.emit(AppCommand::DismissMessages);

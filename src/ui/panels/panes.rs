@@ -9,16 +9,40 @@ use crate::data::Dataset;
 use crate::geom::{Bounds, Point, is_finite};
 use crate::live::mixture_edit::{self, Grab};
 use crate::live::sampler_worker::PaneView;
+use crate::scene::palette;
 use crate::scene::spec::{DrawnLevel, FieldSpec, Target, sig3};
 use crate::ui::command::AppCommand;
 use crate::ui::state::field::Freshness;
 use egui::Color32;
-use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints, Points};
+use egui_plot::{
+    Bar, BarChart, Corner, Legend, Line, Plot, PlotBounds, PlotPoint, PlotPoints, Points, Text,
+};
 
-const PANE_COLOURS: [Color32; 2] = [
-    Color32::from_rgb(255, 120, 60),
-    Color32::from_rgb(90, 200, 255),
-];
+const PANE_COLOURS: [Color32; 2] = [rgb(palette::PANE[0]), rgb(palette::PANE[1])];
+const TRUTH: Color32 = rgb(palette::TRUTH);
+
+const fn rgb(c: [u8; 3]) -> Color32 {
+    Color32::from_rgb(c[0], c[1], c[2])
+}
+
+/// At most this many data points of a point set are drawn.
+const DATA_POINTS_DRAWN: usize = 4000;
+
+/// The data of a point set, in grey under the particles (a subsample of large sets).
+fn draw_data_points(p: &mut egui_plot::PlotUi, points: &[Point]) {
+    let step = points.len().div_ceil(DATA_POINTS_DRAWN).max(1);
+    let pts: Vec<[f64; 2]> = points
+        .iter()
+        .step_by(step)
+        .filter(|q| is_finite(q))
+        .map(|q| [q.x, q.y])
+        .collect();
+    p.points(
+        Points::new("data", PlotPoints::from(pts))
+            .radius(1.2)
+            .color(TRUTH.gamma_multiply(0.8)),
+    );
+}
 
 /// Points the brush adds per frame.
 const BRUSH_POINTS: usize = 4;
@@ -58,7 +82,7 @@ pub fn show(
                     transform = Some(t);
                 }
                 if let Some(p) = pane {
-                    mode_bars(ui, i, p, target_of(cx, i), width);
+                    mode_bars(ui, i, p, target_of(cx, i), (width, bars_h - 22.0));
                 }
             });
         }
@@ -82,6 +106,16 @@ fn field_caption(ui: &mut egui::Ui, spec: &FieldSpec, fresh: Freshness, shown_si
                 sig3(ddpm.sigma(t.clamp(1, ddpm.n_steps())))
             )
         }
+        DrawnLevel::Vp(abar) => format!(
+            "ᾱ = {} (σ = {})",
+            sig3(abar),
+            sig3(crate::dist::NoiseLevel::Vp { abar }.equivalent_sigma())
+        ),
+    };
+    let level = if spec.follows_sampler {
+        format!("{level}, following sampler A")
+    } else {
+        level
     };
     let score = match spec.exact_guidance {
         Some((k, g)) => format!("exact score guided to class {k} (γ = {})", sig3(g)),
@@ -150,15 +184,26 @@ fn field_plot(
         .width(width)
         .height(height)
         .data_aspect(1.0)
-        .allow_drag(!editing)
-        .allow_boxed_zoom(!editing)
-        .allow_double_click_reset(true)
-        // Fixed bounds: the view does not jump as arrows and particles arrive.
-        .default_x_bounds(view.x_min, view.x_max)
-        .default_y_bounds(view.y_min, view.y_max)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .legend(Legend::default().position(Corner::LeftTop))
         .show(ui, |p| {
+            // The data's box, widened to the plot's aspect: equal scales, nothing cropped,
+            // whatever the window and the panes.
+            let frame = p.transform().frame();
+            let shown = view.fit_aspect(f64::from(frame.width() / frame.height().max(1.0)));
+            p.set_plot_bounds(PlotBounds::from_min_max(
+                [shown.x_min, shown.y_min],
+                [shown.x_max, shown.y_max],
+            ));
             if let Some(scene) = scene {
                 crate::ui::scene_plot::draw_scene(p, scene, texture, fresh == Freshness::Computing);
+            }
+            if let Dataset::Points(e) = &*app.data.data {
+                draw_data_points(p, e.points());
             }
             if let Some(pane) = pane {
                 draw_particles(p, &app.samplers.trails, index, pane);
@@ -220,9 +265,12 @@ fn draw_particles(
         .map(|(q, _)| [q.x, q.y])
         .collect();
     p.points(
-        Points::new(format!("{} particles", pane.label), PlotPoints::from(live))
-            .radius(1.8)
-            .color(colour),
+        Points::new(
+            format!("{}: {} particles", ["A", "B"][index % 2], pane.label),
+            PlotPoints::from(live),
+        )
+        .radius(1.8)
+        .color(colour),
     );
 }
 
@@ -233,7 +281,7 @@ fn draw_handles(
 ) {
     for (k, g) in m.components().iter().enumerate() {
         let colour = if selected == Some(k) {
-            Color32::YELLOW
+            Color32::from_rgb(255, 0, 255)
         } else {
             Color32::from_gray(230)
         };
@@ -331,7 +379,13 @@ fn brush_interaction(
 }
 
 /// Mode-weight bars of one pane: sampled fractions beside the pane's target weights (MATH §6).
-fn mode_bars(ui: &mut egui::Ui, index: usize, pane: &PaneView, target: Option<Target>, width: f32) {
+fn mode_bars(
+    ui: &mut egui::Ui,
+    index: usize,
+    pane: &PaneView,
+    target: Option<Target>,
+    (width, height): (f32, f32),
+) {
     let Some(modes) = &pane.modes else {
         return;
     };
@@ -344,29 +398,40 @@ fn mode_bars(ui: &mut egui::Ui, index: usize, pane: &PaneView, target: Option<Ta
             .collect()
     };
     let sampled = bars(&modes.mode_fractions, -0.2, colour);
-    let truth = bars(&modes.true_weights, 0.2, Color32::from_gray(150));
+    let truth = bars(&modes.true_weights, 0.2, TRUTH);
     let against = match target {
         Some(Target::Class(k)) => format!("class {k} (guided target)"),
         Some(Target::Tempered(_)) => "the unguided weights (0 < γ < 1 has no closed form)".into(),
         _ => "the true weights".into(),
     };
     ui.label(format!(
-        "mode weights: TV {:.3} against {against} (grey) · diverged {:.1}%",
+        "mode weights (sampled in colour, target in grey): TV {:.3} against {against} · diverged {:.1}%",
         modes.tv,
         100.0 * modes.diverged_fraction
     ))
     .on_hover_text(super::guidance::TARGET_TIP);
     Plot::new(("modes", index))
         .width(width)
-        .height(60.0)
+        .height(height.max(40.0))
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
         .include_y(0.0)
         .include_y(1.0)
         .show_axes([false, true])
+        .include_y(1.25)
         .show(ui, |p| {
             p.bar_chart(BarChart::new("sampled", sampled).color(colour));
-            p.bar_chart(BarChart::new("target", truth).color(Color32::from_gray(150)));
+            p.bar_chart(BarChart::new("target", truth).color(TRUTH));
+            // The sampled fraction printed over each bar.
+            for (k, f) in modes.mode_fractions.iter().enumerate() {
+                p.text(Text::new(
+                    "",
+                    PlotPoint::new(k as f64 - 0.2, f + 0.12),
+                    egui::RichText::new(format!("{f:.2}"))
+                        .color(colour)
+                        .size(13.0),
+                ));
+            }
         });
 }

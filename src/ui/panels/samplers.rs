@@ -1,9 +1,9 @@
 //! The samplers: two side by side on the same particles and noise, their step sizes, schedule
-//! and particles. Any change restarts the panes at once (same seed); play / pause / step / reset.
+//! and particles. Any change restarts the panes at once (same seed). Play, step, reset and the
+//! speed are on the strip above the panes.
 
 use super::{Panel, PanelCtx};
 use crate::sample::SamplerKind;
-use crate::ui::command::AppCommand;
 
 pub struct SamplersPanel;
 
@@ -71,29 +71,6 @@ impl Panel for SamplersPanel {
             s.eps * (s.sampler_sigma_max / s.sampler_sigma_min).powi(2),
             s.eps
         ));
-        ui.add(
-            egui::Slider::new(&mut s.speed, 1..=200)
-                .logarithmic(true)
-                .text("steps per tick"),
-        );
-        ui.horizontal(|ui| {
-            if app.samplers.view.playing {
-                if ui.button("Pause samplers").on_hover_text("Space").clicked() {
-                    cx.emit(AppCommand::SamplersPause);
-                }
-            } else if ui.button("Play samplers").on_hover_text("Space").clicked() {
-                cx.emit(AppCommand::SamplersPlay);
-            }
-            if ui.button("Step samplers").on_hover_text("S").clicked() {
-                cx.emit(AppCommand::SamplersStep(1));
-            }
-            if ui
-                .button("Reset samplers")
-                .on_hover_text("R: fresh particles, same seed")
-                .clicked()
-            {
-                cx.emit(AppCommand::SamplersReset);
-            }
-        });
+        ui.label("play, step, reset and speed: the strip above the panes");
     }
 }

@@ -15,7 +15,7 @@ impl Panel for SessionPanel {
     }
 
     fn ui(&self, ui: &mut egui::Ui, cx: &mut PanelCtx) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.add(
                 egui::TextEdit::singleline(&mut cx.inputs.session_path)
                     .desired_width(150.0)
@@ -40,7 +40,7 @@ impl Panel for SessionPanel {
                 cx.out.push(AppCommand::OpenSession(p.clone()));
             }
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.add(
                 egui::TextEdit::singleline(&mut cx.inputs.playlist_path)
                     .desired_width(150.0)

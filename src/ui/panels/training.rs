@@ -69,9 +69,7 @@ impl Panel for TrainingPanel {
                 .text("sigma_min"),
         )
         .on_hover_text("Small enough that q_sigma_min ~ p_data (MATH §1)");
-        ui.add(
-            egui::Slider::new(&mut s.train_sigma_max, 0.0..=50.0).text("sigma_max (0 = heuristic)"),
-        );
+        ui.add(egui::Slider::new(&mut s.train_sigma_max, 0.0..=50.0).text("sigma_max (0 = auto)"));
         ui.add(egui::Slider::new(&mut s.train_levels, 2..=30).text("levels L"));
         let heuristic = app.data.info.sigma_max_heuristic;
         ui.label(format!(
@@ -93,7 +91,7 @@ impl Panel for TrainingPanel {
 
 fn buttons(ui: &mut egui::Ui, cx: &mut PanelCtx) {
     let app = cx.app;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if app.training.running() {
             if ui.button("Pause training").clicked() {
                 cx.emit(AppCommand::TrainPause);

@@ -66,7 +66,7 @@ impl Panel for ViewPanel {
         ui.add(egui::Slider::new(&mut s.arrow_n, 8..=64).text("arrows per axis"));
         ui.add(egui::Slider::new(&mut s.arrow_scale, 0.2..=3.0).text("arrow length"));
         ui.checkbox(&mut s.normalize_arrows, "unit-length arrows");
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.checkbox(&mut s.dark, "dark theme");
             ui.checkbox(&mut s.presenter, "presenter mode (P)");
         });

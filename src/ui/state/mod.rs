@@ -7,6 +7,7 @@ pub mod messages;
 pub mod navigation;
 pub mod samplers;
 pub mod training;
+pub mod undo;
 
 pub use data::DataState;
 pub use field::FieldState;
@@ -14,3 +15,4 @@ pub use messages::Messages;
 pub use navigation::Navigation;
 pub use samplers::SamplerState;
 pub use training::TrainingState;
+pub use undo::UndoStack;

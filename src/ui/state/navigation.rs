@@ -1,5 +1,5 @@
 //! Sessions, playlists and the built-in lectures: where the lecture is, what was opened
-//! recently, and where the app autosaves.
+//! recently, where the app autosaves, and what Ctrl+Z can bring back.
 
 use crate::session::autosave::AutosaveStore;
 use crate::session::playlist::Entry;
@@ -13,6 +13,8 @@ pub struct Navigation {
     pub playlist: Option<(Vec<Entry>, usize)>,
     /// Where the session is autosaved (none in screenshot runs and tests).
     pub autosave: Option<AutosaveStore>,
+    /// What the last switches and resets threw away (Ctrl+Z).
+    pub undo: super::UndoStack,
 }
 
 impl Navigation {
