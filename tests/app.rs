@@ -10,49 +10,7 @@ use scorefield::ui::{ScorefieldApp, Settings};
 use std::time::{Duration, Instant};
 
 mod support;
-
-fn harness(settings: Settings) -> Harness<'static, ScorefieldApp> {
-    let app = ScorefieldApp::new(settings, None);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut ScorefieldApp| app.frame_ui(ui), app);
-    h.step();
-    h
-}
-
-/// A light network so debug-build tests train quickly.
-fn small_settings() -> Settings {
-    Settings {
-        width: 32,
-        depth: 2,
-        batch: 64,
-        threads: 1,
-        ..Settings::default()
-    }
-}
-
-/// Steps frames (the workers run on their own threads) until `done` or the deadline.
-fn wait_until(
-    h: &mut Harness<'static, ScorefieldApp>,
-    what: &str,
-    done: impl Fn(&ScorefieldApp) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-}
-
-/// Trains from the buttons until at least `steps` steps, then pauses.
-fn train_then_pause(h: &mut Harness<'static, ScorefieldApp>, steps: u64) {
-    h.get_by_label("Run training").click();
-    h.step();
-    wait_until(h, "training steps", |a| a.train_step() >= steps);
-    h.get_by_label("Pause training").click();
-    h.step();
-}
+use support::harness::*;
 
 #[test]
 fn training_runs_and_pauses_from_the_buttons() {
@@ -475,25 +433,6 @@ fn without_an_adapter_the_image_panel_explains_and_the_rest_of_the_app_runs() {
     h.get_by_label("Run training").click();
     h.step();
     wait_until(&mut h, "2D training steps", |a| a.train_step() >= 10);
-}
-
-/// Opens a collapsed section of the control panel and scrolls `label` into view.
-fn reveal(h: &mut Harness<'static, ScorefieldApp>, section: &str, label: &str) {
-    if h.query_by_label(label).is_none() {
-        h.get_by_label(section).scroll_to_me();
-        h.run_steps(3);
-        h.get_by_label(section).click();
-        h.run_steps(3);
-    }
-    h.get_by_label(label).scroll_to_me();
-    h.run_steps(3);
-}
-
-/// Waits until the drawn field is the one the settings ask for (not dimmed).
-fn wait_for_current_field(h: &mut Harness<'static, ScorefieldApp>, what: &str) {
-    wait_until(h, what, |a| {
-        a.drawn_field().is_some_and(|(_, dimmed)| !dimmed)
-    });
 }
 
 #[test]

@@ -287,3 +287,42 @@ fn compare_renders_two_panes_and_png_scale_is_checked() {
             .expect_err("scale");
     assert!(err.contains("--scale"), "{err}");
 }
+
+/// The lectures on the command line: listed, rendered and animated by name; an unknown name is
+/// an error that lists the known ones.
+#[test]
+fn lectures_are_listed_rendered_and_animated_by_name() {
+    let bin = env!("CARGO_BIN_EXE_scorefield");
+    let out = Command::new(bin).arg("lectures").output().expect("runs");
+    assert!(out.status.success());
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(list.lines().count(), 12, "{list}");
+    assert!(list.contains("langevin-vs-annealed"), "{list}");
+    let dir = std::env::temp_dir().join(format!("scorefield-lectures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let png = dir.join("tweedie.png");
+    let status = Command::new(bin)
+        .args(["render", "--lecture", "tweedie", "--view", "tweedie", "--width", "400"])
+        .args(["--height", "300", "--out"])
+        .arg(&png)
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    assert_eq!(image::open(&png).expect("png").width(), 400);
+    let gif = dir.join("langevin.gif");
+    let status = Command::new(bin)
+        .args(["animate", "--lecture", "langevin", "--frames", "3", "--out"])
+        .arg(&gif)
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    assert!(gif.exists());
+    let bad = Command::new(bin)
+        .args(["render", "--lecture", "nope", "--out"])
+        .arg(dir.join("x.png"))
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(err.contains("--lecture") && err.contains("tweedie"), "{err}");
+}

@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Time between ticks while playing.
-const TICK: Duration = Duration::from_millis(16);
+const TICK: Duration = Duration::from_millis(13);
 
 /// One pane of a (re)start: its sampler and the mode weights its particles should reach.
 #[derive(Clone)]

@@ -158,6 +158,21 @@ impl ScorefieldApp {
             .map(|t| t.position_from_point(&egui_plot::PlotPoint::new(p.x, p.y)))
     }
 
+    /// The (left) field plot's rectangle on screen and its transform, after a frame.
+    pub fn plot_transform(&self) -> Option<&egui_plot::PlotTransform> {
+        self.shell.plot_transform.as_ref()
+    }
+
+    /// The metrics strip's rectangle, after a frame (none in presenter mode).
+    pub fn metrics_rect(&self) -> Option<egui::Rect> {
+        self.shell.metrics_rect
+    }
+
+    /// The built-in lecture on screen.
+    pub fn lecture(&self) -> Option<usize> {
+        self.nav.lecture
+    }
+
     pub fn load_preset(&mut self, name: &str) {
         self.apply(AppCommand::LoadPreset(name.to_string()));
     }

@@ -25,6 +25,8 @@ pub struct Shell {
     pub plot_transform: Option<egui_plot::PlotTransform>,
     /// Where the control panel was in the last frame (keys are off while the pointer is there).
     pub controls_rect: Option<egui::Rect>,
+    /// Where the metrics strip was in the last frame.
+    pub metrics_rect: Option<egui::Rect>,
 }
 
 impl Shell {

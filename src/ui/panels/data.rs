@@ -23,7 +23,9 @@ impl Panel for DataPanel {
                         cx.emit(AppCommand::LoadPreset(p.name.to_string()));
                     }
                 }
-            });
+            })
+            .response
+            .on_hover_text("the data set (keys 1-9; Ctrl+Z undoes a switch)");
         let data = &cx.app.data.data;
         if data.mixture().is_some() {
             ui.checkbox(&mut cx.draft.edit_data, "edit mixture")
@@ -55,13 +57,22 @@ impl Panel for DataPanel {
         }
         ui.horizontal_wrapped(|ui| {
             ui.label("points CSV");
-            let edit = ui.add(
-                egui::TextEdit::singleline(&mut cx.inputs.csv_path)
-                    .desired_width(120.0)
-                    .hint_text("path.csv"),
-            );
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut cx.inputs.csv_path)
+                        .desired_width(120.0)
+                        .hint_text("path.csv"),
+                )
+                .on_hover_text("a CSV of points x,y (header optional): sample-only data");
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if ui.button("Load").clicked() || enter {
+            if ui
+                .button("Load")
+                .on_hover_text(
+                    "load the points as the data set (Ctrl+Z brings the current one back)",
+                )
+                .clicked()
+                || enter
+            {
                 let path = cx.inputs.csv_path.clone();
                 cx.emit(AppCommand::LoadPointsCsv(path));
             }

@@ -22,7 +22,8 @@ impl Panel for ExportPanel {
                 egui::TextEdit::singleline(&mut cx.inputs.export_stem)
                     .desired_width(160.0)
                     .hint_text("figures/slide3"),
-            );
+            )
+            .on_hover_text("the path prefix of the exported files: -A / -B per pane, .png, .svg, .gif, .csv");
         });
         let buttons: [&[(&str, &str, ExportKind)]; 2] = [
             &[

@@ -12,17 +12,33 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelCtx) {
     let h = (ui.available_height() - 24.0).max(60.0);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
-            ui.label("training loss");
-            let points: Vec<[f64; 2]> = app
+            ui.label("training loss (raw, and smoothed)");
+            let raw: Vec<[f64; 2]> = app
                 .training
                 .loss_history
                 .iter()
                 .filter(|p| p[1].is_finite())
                 .copied()
                 .collect();
-            Plot::new("loss").width(w).height(h).show(ui, |p| {
-                p.line(Line::new("loss", PlotPoints::from(points)));
-            });
+            let smooth = smoothed(&raw);
+            Plot::new("loss")
+                .width(w)
+                .height(h)
+                .x_axis_label("training step")
+                .y_axis_label("loss")
+                .legend(egui_plot::Legend::default())
+                .show(ui, |p| {
+                    p.line(
+                        Line::new("raw", PlotPoints::from(raw))
+                            .color(Color32::from_gray(120))
+                            .width(1.0),
+                    );
+                    p.line(
+                        Line::new("smoothed", PlotPoints::from(smooth))
+                            .color(Color32::from_rgb(86, 180, 233))
+                            .width(2.5),
+                    );
+                });
         });
         let per_level = app
             .training
@@ -32,7 +48,7 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelCtx) {
             .unwrap_or_default();
         bars(
             ui,
-            "loss per level (largest sigma first)",
+            "loss per level",
             "loss_levels",
             &per_level,
             (w, h),
@@ -56,6 +72,20 @@ pub fn show(ui: &mut egui::Ui, cx: &PanelCtx) {
     });
 }
 
+/// An exponential moving average of the loss (weight 0.05 per new point): the trend under the
+/// noise of single batches.
+fn smoothed(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let mut avg = None;
+    points
+        .iter()
+        .map(|&[x, y]| {
+            let a = avg.map_or(y, |a: f64| a + 0.05 * (y - a));
+            avg = Some(a);
+            [x, a]
+        })
+        .collect()
+}
+
 fn bars(
     ui: &mut egui::Ui,
     title: &str,
@@ -75,6 +105,7 @@ fn bars(
         Plot::new(id)
             .width(w)
             .height(h)
+            .x_axis_label("level (σ_max first)")
             .allow_drag(false)
             .allow_scroll(false)
             .include_y(0.0)

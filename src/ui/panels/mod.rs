@@ -68,7 +68,7 @@ pub fn show_all(app: &mut ScorefieldApp, ui: &mut egui::Ui, spec: &ViewSpec) {
         inputs: &mut inputs,
         out: Vec::new(),
     };
-    let mut controls_rect = None;
+    let (mut controls_rect, mut metrics_rect) = (None, None);
     if !cx.app.settings.presenter {
         // Fixed proportions: the panels do not grow with their content or drift on relayout.
         let screen = ui.ctx().content_rect();
@@ -87,10 +87,14 @@ pub fn show_all(app: &mut ScorefieldApp, ui: &mut egui::Ui, spec: &ViewSpec) {
                 .response
                 .rect,
         );
-        egui::Panel::bottom("metrics")
-            .exact_size((0.2 * screen.height()).clamp(140.0, 240.0))
-            .resizable(false)
-            .show(ui, |ui| metrics::show(ui, &cx));
+        metrics_rect = Some(
+            egui::Panel::bottom("metrics")
+                .exact_size((0.2 * screen.height()).clamp(140.0, 240.0))
+                .resizable(false)
+                .show(ui, |ui| metrics::show(ui, &cx))
+                .response
+                .rect,
+        );
     }
     let mut transform = None;
     egui::CentralPanel::default().show(ui, |ui| {
@@ -107,6 +111,7 @@ pub fn show_all(app: &mut ScorefieldApp, ui: &mut egui::Ui, spec: &ViewSpec) {
     }
     app.inputs = inputs;
     app.shell.controls_rect = controls_rect;
+    app.shell.metrics_rect = metrics_rect;
     if transform.is_some() {
         app.shell.plot_transform = transform;
     }
@@ -133,15 +138,15 @@ fn controls(ui: &mut egui::Ui, cx: &mut PanelCtx) {
     }
 }
 
+/// The lecture's title and, unless hidden, its caption (its point and formula).
 fn lecture_heading(ui: &mut egui::Ui, app: &ScorefieldApp) {
     use crate::session::lectures::LECTURES;
     if let Some(i) = app.nav.lecture {
-        ui.heading(format!(
-            "{}/{} · {}",
-            i + 1,
-            LECTURES.len(),
-            LECTURES[i].title
-        ));
+        let l = &LECTURES[i];
+        ui.heading(format!("{}/{} · {}", i + 1, LECTURES.len(), l.title));
+        if app.settings.show_caption {
+            ui.label(egui::RichText::new(l.caption).size(17.0));
+        }
     }
 }
 

@@ -20,16 +20,32 @@ impl Panel for SessionPanel {
                 egui::TextEdit::singleline(&mut cx.inputs.session_path)
                     .desired_width(150.0)
                     .hint_text("demo.session.json"),
-            );
+            )
+            .on_hover_text("the session file to open or save");
             let path = cx.inputs.session_path.clone();
-            if ui.button("Open session").clicked() && !path.is_empty() {
+            if ui
+                .button("Open session")
+                .on_hover_text(
+                    "replace everything with the session file (Ctrl+Z brings the current one back)",
+                )
+                .clicked()
+                && !path.is_empty()
+            {
                 cx.emit(AppCommand::OpenSession(path.clone()));
             }
-            if ui.button("Save session").clicked() && !path.is_empty() {
+            if ui
+                .button("Save session")
+                .on_hover_text(
+                    "settings, data and (if ticked) the trained weights, written atomically",
+                )
+                .clicked()
+                && !path.is_empty()
+            {
                 cx.emit(AppCommand::SaveSession(path));
             }
         });
-        ui.checkbox(&mut cx.inputs.save_weights, "save the trained weights too");
+        ui.checkbox(&mut cx.inputs.save_weights, "save the trained weights too")
+            .on_hover_text("store the network in the session file, so opening it shows the trained field at once");
         for p in &cx.app.nav.recent {
             if ui
                 .small_button(p)
@@ -45,12 +61,25 @@ impl Panel for SessionPanel {
                 egui::TextEdit::singleline(&mut cx.inputs.playlist_path)
                     .desired_width(150.0)
                     .hint_text("talk.playlist.json"),
+            )
+            .on_hover_text(
+                "a playlist: the sessions of a talk in order (PageUp / PageDown step it)",
             );
             let path = cx.inputs.playlist_path.clone();
-            if ui.button("Open playlist").clicked() && !path.is_empty() {
+            if ui
+                .button("Open playlist")
+                .on_hover_text("open the playlist and show its first session")
+                .clicked()
+                && !path.is_empty()
+            {
                 cx.emit(AppCommand::OpenPlaylist(path));
             }
-            if cx.app.nav.playlist.is_some() && ui.button("Close playlist").clicked() {
+            if cx.app.nav.playlist.is_some()
+                && ui
+                    .button("Close playlist")
+                    .on_hover_text("PageUp / PageDown step the built-in lectures again")
+                    .clicked()
+            {
                 cx.emit(AppCommand::ClosePlaylist);
             }
         });
@@ -60,6 +89,7 @@ impl Panel for SessionPanel {
             let on = cx.app.nav.lecture == Some(i);
             if ui
                 .selectable_label(on, format!("{}. {}", i + 1, l.title))
+                .on_hover_text(l.caption)
                 .clicked()
             {
                 cx.emit(AppCommand::GoToLecture(i));

@@ -36,16 +36,22 @@ impl Panel for TrainingPanel {
                     ui.selectable_value(&mut s.objective, o, o.name())
                         .on_hover_text(tip(o));
                 }
-            });
-        ui.add(egui::Slider::new(&mut s.width, 16..=256).text("width"));
-        ui.add(egui::Slider::new(&mut s.depth, 1..=5).text("depth"));
+            })
+            .response
+            .on_hover_text(tip(s.objective));
+        ui.add(egui::Slider::new(&mut s.width, 16..=256).text("width"))
+            .on_hover_text("units per hidden layer of s_θ(x, σ): an MLP on (x, embedding of σ)");
+        ui.add(egui::Slider::new(&mut s.depth, 1..=5).text("depth"))
+            .on_hover_text("hidden layers of the MLP");
         egui::ComboBox::from_label("activation")
             .selected_text(s.activation.name())
             .show_ui(ui, |ui| {
                 for a in crate::nn::Activation::ALL {
                     ui.selectable_value(&mut s.activation, a, a.name());
                 }
-            });
+            })
+            .response
+            .on_hover_text("the hidden layers' nonlinearity; smooth ones (silu, softplus, tanh, elu) give ISM and SSM their second derivatives");
         ui.add(
             egui::Slider::new(&mut s.lr, 1e-5..=1e-1)
                 .logarithmic(true)
@@ -69,8 +75,10 @@ impl Panel for TrainingPanel {
                 .text("sigma_min"),
         )
         .on_hover_text("Small enough that q_sigma_min ~ p_data (MATH §1)");
-        ui.add(egui::Slider::new(&mut s.train_sigma_max, 0.0..=50.0).text("sigma_max (0 = auto)"));
-        ui.add(egui::Slider::new(&mut s.train_levels, 2..=30).text("levels L"));
+        ui.add(egui::Slider::new(&mut s.train_sigma_max, 0.0..=50.0).text("sigma_max (0 = auto)"))
+            .on_hover_text("the largest training level; 0 takes the largest pairwise distance of the data (MATH §1)");
+        ui.add(egui::Slider::new(&mut s.train_levels, 2..=30).text("levels L"))
+            .on_hover_text("training levels σᵢ, geometric from sigma_max to sigma_min (MATH §1)");
         let heuristic = app.data.info.sigma_max_heuristic;
         ui.label(format!(
             "max pairwise distance heuristic: sigma_max ~ {heuristic:.2}"
@@ -106,7 +114,13 @@ fn buttons(ui: &mut egui::Ui, cx: &mut PanelCtx) {
         {
             cx.emit(AppCommand::TrainStep(10));
         }
-        if ui.button("Reset training").clicked() {
+        if ui
+            .button("Reset training")
+            .on_hover_text(
+                "a new network from the current settings (Ctrl+Z brings the trained one back)",
+            )
+            .clicked()
+        {
             cx.emit(AppCommand::TrainReset);
         }
     });
