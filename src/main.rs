@@ -21,6 +21,8 @@ fn main() {
             autoplay: cli.autoplay,
             images: cli.images,
             lecture: cli.lecture,
+            session: cli.session,
+            measure_frames_s: cli.measure_frames,
         }),
     };
     if let Err(message) = result {

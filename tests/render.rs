@@ -302,7 +302,15 @@ fn lectures_are_listed_rendered_and_animated_by_name() {
     std::fs::create_dir_all(&dir).expect("dir");
     let png = dir.join("tweedie.png");
     let status = Command::new(bin)
-        .args(["render", "--lecture", "tweedie", "--view", "tweedie", "--width", "400"])
+        .args([
+            "render",
+            "--lecture",
+            "tweedie",
+            "--view",
+            "tweedie",
+            "--width",
+            "400",
+        ])
         .args(["--height", "300", "--out"])
         .arg(&png)
         .status()
@@ -324,5 +332,8 @@ fn lectures_are_listed_rendered_and_animated_by_name() {
         .expect("runs");
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success());
-    assert!(err.contains("--lecture") && err.contains("tweedie"), "{err}");
+    assert!(
+        err.contains("--lecture") && err.contains("tweedie"),
+        "{err}"
+    );
 }

@@ -130,6 +130,10 @@ proptest! {
     #[test]
     fn the_field_follows_the_selector_and_the_level(s in settings(), i in inputs()) {
         let f = field_spec(&s, &i);
+        prop_assert_eq!(
+            f.error_layer,
+            i.model.is_some() && matches!(s.heatmap, Heatmap::Error | Heatmap::WeightedError)
+        );
         let class = s.guidance_class.filter(|k| i.components.is_some_and(|n| *k < n));
         let expected = class.and_then(|k| match s.guided_field {
             GuidedField::Guided => Some((k, s.guidance_scale)),
@@ -163,7 +167,12 @@ proptest! {
     #[test]
     fn groups_are_independent(s in settings(), i in inputs(), sigma in 0.0f64..20.0, eps in 0.001f64..1.0) {
         let base = view_spec(&s, &i);
-        let drawn = Settings { heatmap: Heatmap::Error, show_exact: !s.show_exact, error_max: 7.0, ..s.clone() };
+        let drawn = Settings {
+            show_exact: !s.show_exact,
+            log_scale: !s.log_scale,
+            error_max: 7.0,
+            ..s.clone()
+        };
         prop_assert_eq!(&view_spec(&drawn, &i).field, &base.field);
         prop_assert_eq!(&view_spec(&drawn, &i).panes, &base.panes);
         let level = Settings { sigma, ..s.clone() };

@@ -36,8 +36,15 @@ pub struct Cli {
     #[arg(long)]
     pub images: bool,
     /// Open the app on a built-in lecture (`scorefield lectures` lists them).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "session")]
     pub lecture: Option<String>,
+    /// Open the app on a session file.
+    #[arg(long, value_name = "FILE")]
+    pub session: Option<std::path::PathBuf>,
+    /// Run the app this many seconds, print its frame rate, UI time per frame and field
+    /// refresh rate as JSON, and close (a benchmark of the whole app, renderer included).
+    #[arg(long, value_name = "SECONDS")]
+    pub measure_frames: Option<f64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub const PANE_COLOURS: [[u8; 3]; 2] = super::palette::PANE;
 
 /// The heat grid of figures and the live view.
-pub const HEAT_N: usize = 160;
+pub const HEAT_N: usize = 256;
 
 /// The spec inputs of a session (its weights stand for a model at step 0).
 pub fn session_inputs(data: &Dataset, model: Option<&ScoreModel>) -> SpecInputs {

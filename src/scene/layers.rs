@@ -33,6 +33,9 @@ pub struct FieldRequest {
     pub cfg: Option<(usize, f64)>,
     /// Levels for the relative Fisher report (empty: skip).
     pub fisher_sigmas: Vec<f64>,
+    /// Compute the learned score's error on the heat grid (the error heatmaps need it; it is
+    /// the costly part of a learned field, one network evaluation per heat cell).
+    pub error_layer: bool,
 }
 
 /// The computed layers. Grids are row-major from `(x_min, y_min)`.
@@ -98,6 +101,7 @@ impl FieldRequest {
             guidance: spec.exact_guidance,
             cfg: spec.learned.and_then(|l| l.cfg),
             fisher_sigmas: spec.fisher_sigmas.clone(),
+            error_layer: spec.error_layer,
         }
     }
 }
@@ -218,7 +222,11 @@ pub fn compute(req: &FieldRequest) -> FieldResult {
                 .collect()
         };
         result.learned = learned(&result.arrow_nodes);
-        let heat_learned = learned(&heat.points);
+        let heat_learned = if req.error_layer {
+            learned(&heat.points)
+        } else {
+            Vec::new()
+        };
         // Like with like: a guided model is compared with the exact score under the same
         // guidance.
         let guided_reference = req
@@ -272,6 +280,7 @@ mod tests {
                 guidance: None,
                 cfg: None,
                 fisher_sigmas: Vec::new(),
+                error_layer: false,
             };
             let r = compute(&req);
             let (a, v) = match vp_abar {

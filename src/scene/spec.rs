@@ -94,6 +94,8 @@ pub struct FieldSpec {
     /// and the relative Fisher compare it with the exact score under the same guidance.
     pub learned: Option<LearnedField>,
     pub fisher_sigmas: Vec<f64>,
+    /// The learned score's error on the heat grid is drawn (an error heatmap is chosen).
+    pub error_layer: bool,
 }
 
 /// The learned layers of a field.
@@ -197,6 +199,8 @@ pub fn field_spec(s: &Settings, inputs: &SpecInputs) -> FieldSpec {
         frame_fit_quarters: inputs.frame_fit_quarters.max(4),
         arrow_n: s.arrow_n.clamp(4, 64),
         exact_guidance,
+        error_layer: learned.is_some()
+            && matches!(s.heatmap, Heatmap::Error | Heatmap::WeightedError),
         fisher_sigmas: if learned.is_some() && inputs.components.is_some() {
             inputs.fisher_sigmas.clone()
         } else {

@@ -277,6 +277,7 @@ impl ScorefieldApp {
 
     /// One frame of the whole app (eframe and the tests call this).
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let frame_start = std::time::Instant::now();
         let ctx = ui.ctx().clone();
         self.shell
             .begin_frame(&ctx, self.settings.dark, self.settings.presenter);
@@ -295,6 +296,10 @@ impl ScorefieldApp {
         }
         let drawn = self.field.result().is_some();
         self.shell.screenshot_step(&ctx, drawn);
+        let received = self.field.received;
+        if let Some(stats) = &mut self.shell.frame_stats {
+            stats.frame(&ctx, frame_start.elapsed(), received);
+        }
         if self.samplers.view.playing || self.training.running() {
             ctx.request_repaint_after(Duration::from_millis(16));
         }

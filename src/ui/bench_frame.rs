@@ -1,9 +1,10 @@
 //! `scorefield bench frame`: the CPU work behind one frame while a model trains, in three parts.
 //! - `ui_frame`: the UI thread's frame of the real app, headless (poll workers, rebuild the
 //!   heatmap texture from the newest field, build every plot item, lay out every panel);
-//! - `field_refresh`: one recomputation of the field layers at 256x256 (density and the learned
-//!   error) with 64x64 exact and learned arrows. The field worker does this off the UI thread, at
-//!   most every 250 ms while training runs;
+//! - `field_refresh`: one recomputation of the field layers at 256x256 (density, contours) with
+//!   32x32 exact and learned arrows and the relative Fisher at ten levels, and again with the
+//!   learned error on the heat grid (the error heatmaps). The field worker does this off the UI
+//!   thread, at most every 100 ms while training runs;
 //! - `sampler_step`: one annealed Langevin step of 5,000 particles with the learned score (on the
 //!   sampler thread).
 //!
@@ -62,6 +63,8 @@ pub fn run(frames: usize) -> Result<Vec<Value>, String> {
     };
     let data = Arc::new(data);
     let view = crate::scene::view_of(&data);
+    // The live view's refresh while training: density and contours on the 256x256 grid,
+    // exact and learned arrows on 32x32, the relative Fisher at ten levels.
     let request = FieldRequest {
         id: 1,
         data: data.clone(),
@@ -69,14 +72,25 @@ pub fn run(frames: usize) -> Result<Vec<Value>, String> {
         vp_abar: None,
         bounds: view,
         heat_n: 256,
-        arrow_n: 64,
+        arrow_n: 32,
         model: Some(model.clone()),
         guidance: None,
         cfg: None,
-        fisher_sigmas: Vec::new(),
+        fisher_sigmas: crate::dist::SigmaSchedule::geometric(8.0, 0.1, 10)?
+            .sigmas()
+            .to_vec(),
+        error_layer: false,
     };
-    let field_ms = time_ms(frames.min(15), || {
+    let field_ms = time_ms(frames.min(30), || {
         compute(&request);
+    });
+    // With the error heatmap: one network evaluation per heat cell as well.
+    let with_error = FieldRequest {
+        error_layer: true,
+        ..request.clone()
+    };
+    let error_ms = time_ms(frames.min(15), || {
+        compute(&with_error);
     });
     let source = LearnedScore::new(model.clone());
     let particles: Vec<Point> = data.sample(5000, 3);
@@ -95,12 +109,17 @@ pub fn run(frames: usize) -> Result<Vec<Value>, String> {
         line(
             "frame",
             ui_ms,
-            json!({"part": "ui_frame", "heatmap": 160, "particles": 1280}),
+            json!({"part": "ui_frame", "heatmap": 256, "arrows": 32, "panes": 2, "particles": 1280, "window": "1400x900"}),
         ),
         line(
             "frame",
             field_ms,
-            json!({"part": "field_refresh", "heatmap": 256, "arrows": 64, "model": "3-128-128-128-2"}),
+            json!({"part": "field_refresh", "heatmap": 256, "arrows": 32, "error_layer": false, "fisher_levels": 10, "model": "3-128-128-128-2"}),
+        ),
+        line(
+            "frame",
+            error_ms,
+            json!({"part": "field_refresh", "heatmap": 256, "arrows": 32, "error_layer": true, "fisher_levels": 10, "model": "3-128-128-128-2"}),
         ),
         line(
             "frame",
@@ -123,6 +142,7 @@ fn ui_frames(frames: usize) -> Result<Vec<f64>, String> {
     let mut app = ScorefieldApp::new(
         Settings {
             speed: 1,
+            arrow_n: 32,
             ..Settings::default()
         },
         None,

@@ -160,6 +160,12 @@ impl ScorefieldApp {
             loaded_model: self.training.loaded_model.clone(),
             loss_history: self.training.loss_history.clone(),
         };
+        if let Some(s) = &self.training.snapshot {
+            self.messages.notice(format!(
+                "{} discards the network trained for {} steps: Ctrl+Z brings it back",
+                kept.what, s.step
+            ));
+        }
         self.nav.undo.push(kept);
     }
 

@@ -8,6 +8,7 @@ pub mod bench_frame;
 pub mod command;
 pub mod export;
 pub mod fonts;
+pub mod frame_stats;
 pub mod images_panel;
 pub mod inputs;
 pub mod keys;
@@ -37,10 +38,19 @@ pub struct Launch {
     pub images: bool,
     /// Open on this built-in lecture.
     pub lecture: Option<String>,
+    /// Open on this session file.
+    pub session: Option<std::path::PathBuf>,
+    /// Run this many seconds, print the frame statistics as JSON and close.
+    pub measure_frames_s: Option<f64>,
 }
 
 /// Opens the app window with the saved settings (or the defaults).
 pub fn run_app(launch: Launch) -> Result<(), String> {
+    // A session given at launch must load: check it before the window opens.
+    let session = match &launch.session {
+        Some(path) => Some(crate::session::Session::load(path)?),
+        None => None,
+    };
     let lecture = match &launch.lecture {
         Some(name) => Some(
             crate::session::lectures::find(name)
@@ -55,13 +65,23 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
             .with_inner_size([1400.0, 900.0]),
         ..Default::default()
     };
+    // A screenshot or a measurement shows the window at the size it asks for, not the size an
+    // earlier run left in eframe's store, and leaves nothing there: it gets a store of its own.
+    let ephemeral = (launch.screenshot.is_some() || launch.measure_frames_s.is_some()).then(|| {
+        std::env::temp_dir().join(format!("scorefield-ephemeral-{}.ron", std::process::id()))
+    });
+    let options = eframe::NativeOptions {
+        persist_window: ephemeral.is_none(),
+        persistence_path: ephemeral.clone(),
+        ..options
+    };
     eframe::run_native(
         "scorefield",
         options,
         Box::new(move |cc| {
             // A screenshot run shows the defaults, not whatever was saved last.
             let mut app = ScorefieldApp::new(Settings::default(), launch.screenshot.clone());
-            if launch.screenshot.is_none() {
+            if launch.screenshot.is_none() && launch.measure_frames_s.is_none() {
                 let store = AutosaveStore::new(AutosaveStore::default_dir());
                 restore(&mut app, &store, cc.storage);
                 app.nav.autosave = Some(store);
@@ -69,7 +89,13 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
             if let Some(i) = lecture {
                 app.apply(AppCommand::GoToLecture(i));
             }
+            if let Some(s) = session.clone()
+                && let Err(e) = app.apply_session(s)
+            {
+                app.errors_mut().push(e);
+            }
             app.delay_screenshot(launch.screenshot_after_s);
+            app.shell.frame_stats = launch.measure_frames_s.map(frame_stats::FrameStats::new);
             if launch.autoplay {
                 app.autoplay();
             }
@@ -78,7 +104,11 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
             Ok(Box::new(app))
         }),
     )
-    .map_err(|e| format!("cannot open the window: {e}"))
+    .map_err(|e| format!("cannot open the window: {e}"))?;
+    if let Some(path) = ephemeral {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// Restores the autosaved session and recent files (falling back to the backup autosave); a

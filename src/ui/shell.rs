@@ -27,6 +27,8 @@ pub struct Shell {
     pub controls_rect: Option<egui::Rect>,
     /// Where the metrics strip was in the last frame.
     pub metrics_rect: Option<egui::Rect>,
+    /// `--measure-frames`: frame statistics, printed at the end.
+    pub frame_stats: Option<super::frame_stats::FrameStats>,
 }
 
 impl Shell {

@@ -23,7 +23,9 @@ impl Panel for ExportPanel {
                     .desired_width(160.0)
                     .hint_text("figures/slide3"),
             )
-            .on_hover_text("the path prefix of the exported files: -A / -B per pane, .png, .svg, .gif, .csv");
+            .on_hover_text(
+                "the path prefix of the exported files: -A / -B per pane, .png, .svg, .gif, .csv",
+            );
         });
         let buttons: [&[(&str, &str, ExportKind)]; 2] = [
             &[

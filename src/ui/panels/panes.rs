@@ -76,7 +76,9 @@ pub fn show(
             ui.vertical(|ui| {
                 ui.set_width(width);
                 let pane = panes.get(i);
-                ui.label(egui::RichText::new(pane_title(pane)).strong());
+                let follows = i == 0 && cx.spec.field.follows_sampler;
+                let title = pane_title(pane) + if follows { " · the field follows" } else { "" };
+                ui.label(egui::RichText::new(title).strong());
                 let t = field_plot(ui, cx, i, pane, (width, height), (texture, freshness));
                 if i == 0 {
                     transform = Some(t);

@@ -49,7 +49,7 @@ pub fn show(ui: &mut egui::Ui, cx: &mut PanelCtx) {
         }
     });
     let started = view.panes.iter().any(|p| p.cursor > 0) || view.playing;
-    if !started && !app.settings.presenter {
+    if !started {
         ui.label(
             egui::RichText::new(
                 "Press Space to run the samplers · T trains the network · PageDown for the next lecture",

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Re-evaluate the learned field at most this often while training runs.
-const MODEL_REFRESH: Duration = Duration::from_millis(250);
+const MODEL_REFRESH: Duration = Duration::from_millis(100);
 
 /// How the shown field relates to the one the settings ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +40,8 @@ pub struct FieldState {
     in_flight: VecDeque<(u64, FieldSpec)>,
     requested: Option<(FieldSpec, Instant)>,
     pub shown: Option<Shown>,
+    /// Results received so far (the refresh rate of `--measure-frames`).
+    pub received: u64,
     scene: Option<((u64, LayerSpec), Scene)>,
     /// Bumped on every scene rebuild; the texture holds the generation it was made from.
     generation: u64,
@@ -54,6 +56,7 @@ impl FieldState {
             in_flight: VecDeque::new(),
             requested: None,
             shown: None,
+            received: 0,
             scene: None,
             generation: 0,
             texture: None,
@@ -68,6 +71,7 @@ impl FieldState {
             let spec = self.in_flight[at].1.clone();
             self.in_flight.drain(..=at);
             self.shown = Some(Shown { spec, result });
+            self.received += 1;
         }
     }
 
