@@ -22,6 +22,8 @@ fn main() {
             images: cli.images,
             lecture: cli.lecture,
             session: cli.session,
+            window_size: cli.window_size,
+            presenter: cli.presenter,
             measure_frames_s: cli.measure_frames,
         }),
     };

@@ -41,10 +41,29 @@ pub struct Cli {
     /// Open the app on a session file.
     #[arg(long, value_name = "FILE")]
     pub session: Option<std::path::PathBuf>,
+    /// The window's size in points, WIDTHxHEIGHT (default 1400x900).
+    #[arg(long, value_name = "WxH", value_parser = parse_window_size)]
+    pub window_size: Option<(f32, f32)>,
+    /// Start in presenter mode (panels hidden, larger text).
+    #[arg(long)]
+    pub presenter: bool,
     /// Run the app this many seconds, print its frame rate, UI time per frame and field
     /// refresh rate as JSON, and close (a benchmark of the whole app, renderer included).
     #[arg(long, value_name = "SECONDS")]
     pub measure_frames: Option<f64>,
+}
+
+/// `1280x720` as points; 320..=7680 by 240..=4320.
+fn parse_window_size(text: &str) -> Result<(f32, f32), String> {
+    let bad = || format!("'{text}': give WIDTHxHEIGHT, e.g. 1280x720");
+    let (w, h) = text.split_once('x').ok_or_else(bad)?;
+    let (w, h): (u32, u32) = (w.parse().map_err(|_| bad())?, h.parse().map_err(|_| bad())?);
+    if !(320..=7680).contains(&w) || !(240..=4320).contains(&h) {
+        return Err(format!(
+            "'{text}': the size must be within 320x240 and 7680x4320"
+        ));
+    }
+    Ok((w as f32, h as f32))
 }
 
 #[derive(Debug, Subcommand)]

@@ -40,6 +40,10 @@ pub struct Launch {
     pub lecture: Option<String>,
     /// Open on this session file.
     pub session: Option<std::path::PathBuf>,
+    /// The window's inner size in points (default 1400×900).
+    pub window_size: Option<(f32, f32)>,
+    /// Start in presenter mode.
+    pub presenter: bool,
     /// Run this many seconds, print the frame statistics as JSON and close.
     pub measure_frames_s: Option<f64>,
 }
@@ -62,7 +66,7 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("scorefield")
-            .with_inner_size([1400.0, 900.0]),
+            .with_inner_size(launch.window_size.map_or([1400.0, 900.0], |(w, h)| [w, h])),
         ..Default::default()
     };
     // A screenshot or a measurement shows the window at the size it asks for, not the size an
@@ -96,6 +100,9 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
             }
             app.delay_screenshot(launch.screenshot_after_s);
             app.shell.frame_stats = launch.measure_frames_s.map(frame_stats::FrameStats::new);
+            if launch.presenter {
+                app.settings.presenter = true;
+            }
             if launch.autoplay {
                 app.autoplay();
             }
