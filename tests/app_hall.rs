@@ -126,6 +126,18 @@ fn ctrl_z_after_a_preset_switch_restores_the_trained_model() {
         "the model is not the trained one"
     );
     assert!(h.state().notices().iter().any(|n| n.starts_with("undid")));
+    // A failed open changes nothing, so it leaves nothing to undo.
+    h.state_mut()
+        .open_session("/nonexistent/scorefield.session.json");
+    h.step();
+    assert!(!h.state().errors().is_empty());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.step();
+    assert_eq!(
+        h.state().notices().last().map(String::as_str),
+        Some("nothing to undo")
+    );
+    assert_eq!(h.state().settings.preset, "ncsn-two-modes");
 }
 
 #[test]

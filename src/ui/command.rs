@@ -67,13 +67,11 @@ impl ScorefieldApp {
     pub fn apply(&mut self, command: AppCommand) {
         use AppCommand as C;
         match command {
-            C::LoadPreset(name) => {
-                self.keep(format!("the switch to preset {name}"));
-                self.load_preset_now(&name)
-            }
+            C::LoadPreset(name) => self.undoable(format!("the switch to preset {name}"), |a| {
+                a.load_preset_now(&name)
+            }),
             C::LoadPointsCsv(path) => {
-                self.keep(format!("loading {path}"));
-                self.load_points(&path)
+                self.undoable(format!("loading {path}"), |a| a.load_points(&path))
             }
             C::EditData { data, done } => self.edit_data(data, done),
             C::Select(k) => self.data.selected = k,
@@ -88,12 +86,7 @@ impl ScorefieldApp {
                 TrainerCommand::Run
             }),
             C::TrainStep(n) => self.train_command(TrainerCommand::Step(n)),
-            C::TrainReset => {
-                if self.training.snapshot.is_some() {
-                    self.keep("Reset training".into());
-                }
-                self.training.reset()
-            }
+            C::TrainReset => self.undoable("Reset training".into(), |a| a.training.reset()),
             C::SamplersPlay => self.samplers.send(SamplerCommand::Play),
             C::SamplersPause => self.samplers.send(SamplerCommand::Pause),
             C::SamplersToggle => self.samplers.send(if self.samplers.view.playing {
@@ -105,23 +98,17 @@ impl ScorefieldApp {
             C::SamplersReset => self.samplers.running = None,
             C::Inject(points) => self.samplers.send(SamplerCommand::Inject(points)),
             C::OpenSession(path) => {
-                self.keep(format!("opening {path}"));
-                self.open_session_now(&path)
+                self.undoable(format!("opening {path}"), |a| a.open_session_now(&path))
             }
             C::SaveSession(path) => self.save_session_now(&path),
             C::OpenPlaylist(path) => {
-                self.keep(format!("opening {path}"));
-                self.open_playlist_now(&path)
+                self.undoable(format!("opening {path}"), |a| a.open_playlist_now(&path))
             }
             C::ClosePlaylist => self.nav.playlist = None,
             C::StepLecture(delta) => {
-                self.keep("the lecture step".into());
-                self.step_lecture_now(delta)
+                self.undoable("the lecture step".into(), |a| a.step_lecture_now(delta))
             }
-            C::GoToLecture(i) => {
-                self.keep("the lecture switch".into());
-                self.go_to_lecture(i)
-            }
+            C::GoToLecture(i) => self.undoable("the lecture switch".into(), |a| a.go_to_lecture(i)),
             C::TogglePresenter => self.settings.presenter = !self.settings.presenter,
             C::ToggleImages => self.images.open = !self.images.open,
             C::Export(kind, stem) => self.start_export(kind, &stem),
@@ -148,9 +135,32 @@ impl ScorefieldApp {
         }
     }
 
-    /// Keeps what an action is about to throw away, for Ctrl+Z.
-    fn keep(&mut self, what: String) {
-        let kept = super::state::undo::Kept {
+    /// Runs an action that may throw work away; if it changed the data or dropped the model,
+    /// what it replaced is kept for Ctrl+Z (a failed open changes nothing and keeps nothing).
+    fn undoable(&mut self, what: String, action: impl FnOnce(&mut Self)) {
+        let kept = self.keep(what);
+        let before = (self.data.version, self.training.snapshot.clone());
+        action(self);
+        let model_dropped = match (&before.1, &self.training.snapshot) {
+            (Some(old), Some(new)) => !Arc::ptr_eq(old, new),
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if self.data.version == before.0 && !model_dropped {
+            return;
+        }
+        if let Some(s) = &kept.snapshot {
+            self.messages.notice(format!(
+                "{} discards the network trained for {} steps: Ctrl+Z brings it back",
+                kept.what, s.step
+            ));
+        }
+        self.nav.undo.push(kept);
+    }
+
+    /// What an action is about to throw away.
+    fn keep(&self, what: String) -> super::state::undo::Kept {
+        super::state::undo::Kept {
             what,
             settings: self.settings.clone(),
             data: self.data.data.clone(),
@@ -159,14 +169,7 @@ impl ScorefieldApp {
             snapshot: self.training.snapshot.clone(),
             loaded_model: self.training.loaded_model.clone(),
             loss_history: self.training.loss_history.clone(),
-        };
-        if let Some(s) = &self.training.snapshot {
-            self.messages.notice(format!(
-                "{} discards the network trained for {} steps: Ctrl+Z brings it back",
-                kept.what, s.step
-            ));
         }
-        self.nav.undo.push(kept);
     }
 
     /// Puts back the settings, data and trained model from before the last switch or reset.

@@ -63,13 +63,15 @@ pub fn show(
     );
     let panes = &app.samplers.view.panes;
     let n = panes.len().max(1);
+    // Fixed proportions of the space left: the bars and the colour bar never push the plots.
+    let avail = ui.available_size();
     let bars_h = if app.data.data.mixture().is_some() {
-        90.0
+        (0.17 * avail.y).clamp(80.0, 130.0)
     } else {
         0.0
     };
-    let width = ui.available_width() / n as f32 - 8.0;
-    let height = (ui.available_height() - bars_h - 48.0).max(120.0);
+    let width = avail.x / n as f32 - 8.0;
+    let height = (avail.y - bars_h - 64.0).max(120.0);
     let mut transform = None;
     ui.horizontal_top(|ui| {
         for i in 0..n {
@@ -84,7 +86,7 @@ pub fn show(
                     transform = Some(t);
                 }
                 if let Some(p) = pane {
-                    mode_bars(ui, i, p, target_of(cx, i), (width, bars_h - 22.0));
+                    mode_bars(ui, i, p, target_of(cx, i), (width, bars_h - 40.0));
                 }
             });
         }

@@ -97,7 +97,7 @@ impl Panel for SamplersPanel {
         .on_hover_text("the last level σ_L: small enough that q_σ_L ≈ p (MATH §1)");
         ui.add(
             egui::Slider::new(&mut s.init_uniform, 0.0..=20.0)
-                .text("init uniform half-width (0 = default)"),
+                .text("init half-width (0 = default)"),
         )
         .on_hover_text("start uniform on [−h, h]²; 0 uses each sampler's default (its prior)");
         ui.label(format!(
