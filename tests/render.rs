@@ -337,3 +337,43 @@ fn lectures_are_listed_rendered_and_animated_by_name() {
         "{err}"
     );
 }
+
+/// Every SVG parses as XML, one pane or several (each pane used to close the document).
+#[test]
+fn every_svg_parses_as_xml_including_multi_pane_figures() {
+    let session = preset_session("ring8");
+    for view in ["density", "score-true", "tweedie", "compare"] {
+        let scenes = scorefield::scene::figures::view_scenes(&session, view).expect("scenes");
+        let svg = scorefield::render::files::svg_text_panes(&scenes, 1200, 500).expect("svg");
+        let doc = roxmltree::Document::parse(&svg)
+            .unwrap_or_else(|e| panic!("{view}: the SVG does not parse: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg", "{view}");
+    }
+}
+
+/// Circles stay circles: in a wide figure of the `circle` preset the density ring spans as many
+/// pixels across as up and down (within 2 %).
+#[test]
+fn figures_have_equal_scales_on_both_axes() {
+    let session = preset_session("circle");
+    let scene = view_scene(&session, "density").expect("scene");
+    let (w, h) = (1200u32, 600u32);
+    let pixels = png_pixels(&scene, w, h).expect("pixels");
+    let img = image::RgbImage::from_raw(w, h, pixels).expect("image");
+    // The ring's bright pixels (the top of the colour map is green-yellow: high red and green).
+    let bright: Vec<(u32, u32)> = img
+        .enumerate_pixels()
+        .filter(|(_, _, p)| p.0[0] > 120 && p.0[1] > 190 && p.0[2] < 120)
+        .map(|(x, y, _)| (x, y))
+        .filter(|(x, _)| *x < w - 100)
+        .collect();
+    assert!(bright.len() > 1000, "{} bright pixels", bright.len());
+    let span =
+        |v: Vec<u32>| v.iter().max().copied().unwrap_or(0) - v.iter().min().copied().unwrap_or(0);
+    let across = span(bright.iter().map(|p| p.0).collect()) as f64;
+    let down = span(bright.iter().map(|p| p.1).collect()) as f64;
+    assert!(
+        (across / down - 1.0).abs() < 0.02,
+        "the ring is {across} px across and {down} px down"
+    );
+}

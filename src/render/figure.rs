@@ -21,6 +21,20 @@ fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c[0], c[1], c[2])
 }
 
+/// The padding `(each side horizontally, at the bottom)` that turns a plotting area of
+/// `(width, height)` pixels into one of the data's aspect `data_w / data_h`.
+fn equal_aspect_padding((width, height): (u32, u32), aspect: f64) -> (u32, u32) {
+    let (w, h) = (f64::from(width), f64::from(height.max(1)));
+    if !(aspect.is_finite() && aspect > 0.0) {
+        return (0, 0);
+    }
+    if w / h > aspect {
+        (((w - h * aspect) / 2.0).floor() as u32, 0)
+    } else {
+        (0, (h - w / aspect).floor() as u32)
+    }
+}
+
 /// Width in pixels of the colour bar strip.
 const BAR_W: u32 = 70;
 
@@ -46,13 +60,26 @@ pub fn draw<DB: DrawingBackend>(
         (root.clone(), None)
     };
     let b = scene.bounds;
-    let mut chart = ChartBuilder::on(&plot_area)
-        .caption(&scene.title, ("sans-serif", px(18.0)))
-        .margin(px(8.0))
-        .x_label_area_size(px(32.0))
-        .y_label_area_size(px(40.0))
-        .build_cartesian_2d(b.x_min..b.x_max, b.y_min..b.y_max)
-        .map_err(err)?;
+    let build = |extra: (u32, u32)| {
+        ChartBuilder::on(&plot_area)
+            .caption(&scene.title, ("sans-serif", px(18.0)))
+            .margin(px(8.0))
+            .margin_left(px(8.0) + extra.0)
+            .margin_right(px(8.0) + extra.0)
+            .margin_bottom(px(8.0) + extra.1)
+            .x_label_area_size(px(32.0))
+            .y_label_area_size(px(40.0))
+            .build_cartesian_2d(b.x_min..b.x_max, b.y_min..b.y_max)
+    };
+    // Equal scales on both axes: measure the plotting area a first layout gives, then pad the
+    // longer side so that its aspect is the data's (circles stay circles).
+    let extra = {
+        let chart = build((0, 0)).map_err(err)?;
+        let (pw, ph) = chart.plotting_area().dim_in_pixel();
+        equal_aspect_padding((pw, ph), (b.x_max - b.x_min) / (b.y_max - b.y_min))
+    };
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = build(extra).map_err(err)?;
     chart
         .configure_mesh()
         .disable_mesh()
@@ -144,7 +171,9 @@ pub fn draw<DB: DrawingBackend>(
     if let (Some(bar), Some(heat)) = (bar_area, &scene.heat) {
         colour_bar(&bar, heat, scale).map_err(err)?;
     }
-    root.present().map_err(err)
+    // No `present` here: on the SVG backend it closes the document, and a multi-pane figure
+    // draws several scenes into one. The caller presents the whole figure once.
+    Ok(())
 }
 
 /// A vertical colour bar from the bottom of the heat layer's range to its top, with its label.

@@ -40,7 +40,9 @@ fn draw_panes<DB: DrawingBackend>(
     for (scene, pane) in scenes.iter().zip(panes.iter()) {
         draw(scene, pane, max_heat_cells, scale)?;
     }
-    Ok(())
+    // Once, for the whole figure: on the SVG backend this closes the document.
+    root.present()
+        .map_err(|e| format!("cannot draw the figure: {e}"))
 }
 
 pub fn write_png(scene: &Scene, width: u32, height: u32, path: &Path) -> Result<(), String> {
