@@ -377,3 +377,52 @@ fn figures_have_equal_scales_on_both_axes() {
         "the ring is {across} px across and {down} px down"
     );
 }
+
+/// A GIF of annealed Langevin draws each frame over the field at the frame's own level: the
+/// first frame (σ = 20) and the last (σ = 1) differ over most of the plot, not only where the
+/// particles are.
+#[test]
+fn an_annealed_gif_redraws_the_field_at_each_level() {
+    use image::AnimationDecoder;
+    let dir = std::env::temp_dir().join(format!("scorefield-anneal-gif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let gif = dir.join("annealed.gif");
+    // Ten particles: what changes between the frames is the field, not the particles.
+    let session = dir.join("few.session.json");
+    std::fs::write(
+        &session,
+        r#"{"format":"scorefield-session","version":1,"title":"","data":{"preset":"ncsn-two-modes"},"settings":{"particles":10,"sampler_a":"annealed-langevin"}}"#,
+    )
+    .expect("session");
+    let status = Command::new(env!("CARGO_BIN_EXE_scorefield"))
+        .args(["animate", "--session"])
+        .arg(&session)
+        .args([
+            "--frames", "6", "--width", "320", "--height", "240", "--out",
+        ])
+        .arg(&gif)
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let file = std::io::BufReader::new(std::fs::File::open(&gif).expect("gif"));
+    let frames: Vec<image::RgbaImage> = image::codecs::gif::GifDecoder::new(file)
+        .expect("decoder")
+        .into_frames()
+        .collect_frames()
+        .expect("frames")
+        .into_iter()
+        .map(|f| f.into_buffer())
+        .collect();
+    let (first, last) = (&frames[0], &frames[frames.len() - 1]);
+    let changed = first
+        .pixels()
+        .zip(last.pixels())
+        .filter(|(a, b)| (0..3).any(|k| (i32::from(a.0[k]) - i32::from(b.0[k])).abs() > 30))
+        .count();
+    let share = changed as f64 / f64::from(first.width() * first.height());
+    assert!(
+        share > 0.25,
+        "only {:.0} % of the pixels changed",
+        100.0 * share
+    );
+}

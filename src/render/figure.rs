@@ -35,6 +35,31 @@ fn equal_aspect_padding((width, height): (u32, u32), aspect: f64) -> (u32, u32) 
     }
 }
 
+/// A tick label with as few decimals as the value needs: "-10", "2.5", "0.25".
+fn tick(v: f64) -> String {
+    let v = if v.abs() < 1e-9 { 0.0 } else { v };
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The heat layer's colour at `(u, v)` in `[0, 1]²` of the scene's box (`v` from the top),
+/// bilinear between the four nearest grid nodes (nodes sit on the box's edges).
+fn bilinear(heat: &crate::scene::HeatLayer, u: f64, v: f64) -> Rgb {
+    let last = (heat.n - 1) as f64;
+    let (fx, fy) = ((u * last).clamp(0.0, last), (v * last).clamp(0.0, last));
+    let (c0, r0) = (fx.floor() as usize, fy.floor() as usize);
+    let (c1, r1) = ((c0 + 1).min(heat.n - 1), (r0 + 1).min(heat.n - 1));
+    let (tx, ty) = (fx - c0 as f64, fy - r0 as f64);
+    let at = |r: usize, c: usize| heat.rgb[r * heat.n + c];
+    let mut out = [0u8; 3];
+    for (k, o) in out.iter_mut().enumerate() {
+        let top = f64::from(at(r0, c0)[k]) * (1.0 - tx) + f64::from(at(r0, c1)[k]) * tx;
+        let bottom = f64::from(at(r1, c0)[k]) * (1.0 - tx) + f64::from(at(r1, c1)[k]) * tx;
+        *o = (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8;
+    }
+    out
+}
+
 /// Width in pixels of the colour bar strip.
 const BAR_W: u32 = 70;
 
@@ -52,7 +77,10 @@ pub fn draw<DB: DrawingBackend>(
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing failed: {e}");
     root.fill(&WHITE).map_err(err)?;
     let (w, _) = root.dim_in_pixel();
-    let bar_w = px(BAR_W as f64);
+    // Text grows with the figure: 12 px labels at 720 pixels high, 18 px at 1080 (times scale).
+    let text_scale = (f64::from(root.dim_in_pixel().1) / 720.0).clamp(1.0, 3.0);
+    let tx = |v: f64| px(v * text_scale);
+    let bar_w = tx(BAR_W as f64);
     let (plot_area, bar_area) = if scene.heat.is_some() && w > 3 * bar_w {
         let (a, b) = root.split_horizontally(w - bar_w);
         (a, Some(b))
@@ -62,13 +90,13 @@ pub fn draw<DB: DrawingBackend>(
     let b = scene.bounds;
     let build = |extra: (u32, u32)| {
         ChartBuilder::on(&plot_area)
-            .caption(&scene.title, ("sans-serif", px(18.0)))
+            .caption(&scene.title, ("sans-serif", tx(18.0)))
             .margin(px(8.0))
             .margin_left(px(8.0) + extra.0)
             .margin_right(px(8.0) + extra.0)
             .margin_bottom(px(8.0) + extra.1)
-            .x_label_area_size(px(32.0))
-            .y_label_area_size(px(40.0))
+            .x_label_area_size(tx(32.0))
+            .y_label_area_size(tx(44.0))
             .build_cartesian_2d(b.x_min..b.x_max, b.y_min..b.y_max)
     };
     // Equal scales on both axes: measure the plotting area a first layout gives, then pad the
@@ -85,10 +113,27 @@ pub fn draw<DB: DrawingBackend>(
         .disable_mesh()
         .x_desc("x")
         .y_desc("y")
-        .label_style(("sans-serif", px(12.0)))
+        .label_style(("sans-serif", tx(12.0)))
+        .axis_desc_style(("sans-serif", tx(13.0)))
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
         .draw()
         .map_err(err)?;
-    if let Some(heat) = &scene.heat {
+    if let Some(heat) = &scene.heat
+        && max_heat_cells == usize::MAX
+    {
+        // Raster output: every pixel of the plot bilinearly from the grid (no blocks).
+        let area = chart.plotting_area().strip_coord_spec();
+        let (pw, ph) = area.dim_in_pixel();
+        for j in 0..ph {
+            for i in 0..pw {
+                let u = (f64::from(i) + 0.5) / f64::from(pw);
+                let v = (f64::from(j) + 0.5) / f64::from(ph);
+                area.draw_pixel((i as i32, j as i32), &rgb(bilinear(heat, u, v)))
+                    .map_err(err)?;
+            }
+        }
+    } else if let Some(heat) = &scene.heat {
         let step = heat.n.div_ceil(max_heat_cells.max(1)).max(1);
         let cell_x = (b.x_max - b.x_min) / (heat.n - 1) as f64;
         let cell_y = (b.y_max - b.y_min) / (heat.n - 1) as f64;
@@ -163,13 +208,13 @@ pub fn draw<DB: DrawingBackend>(
         chart
             .configure_series_labels()
             .background_style(BLACK.mix(0.55))
-            .label_font(("sans-serif", px(12.0)).into_font().color(&WHITE))
+            .label_font(("sans-serif", tx(12.0)).into_font().color(&WHITE))
             .position(SeriesLabelPosition::UpperLeft)
             .draw()
             .map_err(err)?;
     }
     if let (Some(bar), Some(heat)) = (bar_area, &scene.heat) {
-        colour_bar(&bar, heat, scale).map_err(err)?;
+        colour_bar(&bar, heat, scale * text_scale).map_err(err)?;
     }
     // No `present` here: on the SVG backend it closes the document, and a multi-pane figure
     // draws several scenes into one. The caller presents the whole figure once.

@@ -2,7 +2,7 @@
 //! density of the drawn field, or the sigma sweep of the field. The app's GIF export and
 //! `scorefield animate` both come through here, with the pane's score (exact, learned, guided).
 
-use super::figures::{PANE_COLOURS, pane_run, session_spec, view_scene};
+use super::figures::{PANE_COLOURS, pane_run, session_spec, view_scene, view_scene_at};
 use super::spec::sig3;
 use super::{PointLayer, Scene};
 use crate::sample::SamplerKind;
@@ -56,8 +56,9 @@ fn sigma_sweep(session: &Session, frames: usize) -> Result<Vec<Scene>, String> {
         .collect()
 }
 
-/// Particles every few steps of a sampler pane over the density of the drawn field. Each title
-/// names the score, the step, the sampler's level and the drawn field's level separately.
+/// Particles every few steps of a sampler pane over the density at the sampler's current level
+/// (annealed: sigma_i; SDE and ODE: sigma(t); DDPM and DDIM: abar_t). Each title names the
+/// score, the step and that level.
 fn sampler_frames(
     session: &Session,
     kind: Option<SamplerKind>,
@@ -71,48 +72,76 @@ fn sampler_frames(
     let (mut run, source) = pane_run(session, &data, &pane)?;
     let stride = run.plan().ops.len().div_ceil(frames.max(2) - 1).max(1);
     let trajectories = run.run_to_end(&source, Some(stride));
-    let background = {
-        let mut quiet = session.clone();
-        quiet.settings.show_exact = false;
-        view_scene(&quiet, "density")?
-    };
-    let field_sigma = background
-        .title
-        .rsplit("σ = ")
-        .next()
-        .unwrap_or("")
-        .to_string();
     let plan = run.plan();
     let name = pane.sampler.name();
-    Ok(trajectories
-        .frames
+    let mut quiet = session.clone();
+    quiet.settings.show_exact = false;
+    // The field behind each frame is at the frame's own noise level; levels repeat (annealing
+    // holds each for many steps), so each distinct level is computed once.
+    let mut backgrounds: Vec<(u64, Scene)> = Vec::new();
+    let mut frames = Vec::new();
+    for (step, xs, alive) in &trajectories.frames {
+        let level = plan
+            .ops
+            .get((*step).min(plan.ops.len().saturating_sub(1)))
+            .map_or(crate::dist::NoiseLevel::CLEAN, |o| o.level());
+        let key = level.equivalent_sigma().to_bits();
+        let background = match backgrounds.iter().find(|(k, _)| *k == key) {
+            Some((_, scene)) => scene.clone(),
+            None => {
+                let scene = view_scene_at(&quiet, "density", Some(level))?;
+                backgrounds.push((key, scene.clone()));
+                scene
+            }
+        };
+        frames.push(sampler_frame(
+            background,
+            (name, pane.score.label()),
+            (*step, plan.ops.len(), level.equivalent_sigma()),
+            xs,
+            alive,
+        ));
+    }
+    Ok(frames)
+}
+
+/// One frame: the particles inside the view over the field at the frame's level. Particles that
+/// left the view are counted in the title, not pinned to its edge.
+fn sampler_frame(
+    mut scene: Scene,
+    (name, score): (&str, &str),
+    (step, total, sigma): (usize, usize, f64),
+    xs: &[crate::geom::Point],
+    alive: &[bool],
+) -> Scene {
+    let b = scene.bounds;
+    let live: Vec<crate::geom::Point> = xs
         .iter()
-        .map(|(step, xs, alive)| {
-            let sigma = plan
-                .ops
-                .get((*step).min(plan.ops.len().saturating_sub(1)))
-                .map_or(0.0, |o| o.level().equivalent_sigma());
-            let mut scene = background.clone();
-            scene.title = format!(
-                "{name} · {} · step {step}/{} · sampler σ = {} · field σ = {field_sigma}",
-                pane.score.label(),
-                plan.ops.len(),
-                sig3(sigma)
-            );
-            let points = xs
-                .iter()
-                .zip(alive)
-                .filter(|(_, a)| **a)
-                .map(|(p, _)| *p)
-                .collect();
-            scene.points = vec![PointLayer {
-                name: name.to_string(),
-                colour: PANE_COLOURS[0],
-                points,
-            }];
-            scene
-        })
-        .collect())
+        .zip(alive)
+        .filter(|(_, a)| **a)
+        .map(|(p, _)| *p)
+        .collect();
+    let inside: Vec<crate::geom::Point> = live
+        .iter()
+        .copied()
+        .filter(|p| p.x >= b.x_min && p.x <= b.x_max && p.y >= b.y_min && p.y <= b.y_max)
+        .collect();
+    let outside = live.len() - inside.len();
+    scene.title = format!(
+        "{name} · {score} · step {step}/{total} · σ = {}{}",
+        sig3(sigma),
+        if outside > 0 {
+            format!(" · {outside} outside the view")
+        } else {
+            String::new()
+        }
+    );
+    scene.points = vec![PointLayer {
+        name: name.to_string(),
+        colour: PANE_COLOURS[0],
+        points: inside,
+    }];
+    scene
 }
 
 /// Writes the animation of a session as a GIF.

@@ -77,6 +77,15 @@ pub const VIEWS: [&str; 7] = [
 
 /// The scene of one view.
 pub fn view_scene(session: &Session, view: &str) -> Result<Scene, String> {
+    view_scene_at(session, view, None)
+}
+
+/// The scene of one view with the field drawn at a sampler's `level` (or at the session's σ).
+pub fn view_scene_at(
+    session: &Session,
+    view: &str,
+    level: Option<crate::dist::NoiseLevel>,
+) -> Result<Scene, String> {
     let data = Arc::new(session.dataset()?);
     let mut s = session.settings.clone();
     s.show_exact = false;
@@ -105,7 +114,11 @@ pub fn view_scene(session: &Session, view: &str) -> Result<Scene, String> {
         }
     }
     let model = session.model.clone().filter(|_| needs_model);
-    let inputs = session_inputs(&data, model.as_ref());
+    let mut inputs = session_inputs(&data, model.as_ref());
+    if level.is_some() {
+        inputs.sampler_level = level;
+        s.follow_level = true;
+    }
     let field_spec = spec::field_spec(&s, &inputs);
     let field = compute(&FieldRequest::for_spec(
         &field_spec,
