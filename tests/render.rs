@@ -268,7 +268,19 @@ fn compare_renders_two_panes_and_png_scale_is_checked() {
         "{}",
         scenes[1].title
     );
+    // Each pane carries its mode bars: the fractions, the target and the TV of its title.
+    for scene in &scenes {
+        let modes = scene.modes.as_ref().expect("mode bars");
+        assert_eq!(modes.targets, vec![0.8, 0.2]);
+        assert!((modes.fractions.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert!(
+            scene.title.contains(&format!("TV {:.3}", modes.tv)),
+            "{}",
+            scene.title
+        );
+    }
     let svg = scorefield::render::files::svg_text_panes(&scenes, 1200, 500).expect("svg");
+    assert!(svg.contains("mode weights"), "no mode bars drawn");
     assert_eq!(
         svg.matches(">log q_σ<").count() + svg.matches(">\nlog q_σ\n<").count(),
         2,

@@ -60,6 +60,50 @@ fn bilinear(heat: &crate::scene::HeatLayer, u: f64, v: f64) -> Rgb {
     out
 }
 
+/// The mode bars: each component's sampled fraction (the pane's colour, value printed above)
+/// beside its target weight (grey), and the TV in the caption (MATH §6).
+fn mode_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    modes: &crate::scene::ModeBars,
+    text_px: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let k = modes.fractions.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!(
+                "mode weights: sampled (colour) and target (grey) · TV {:.3}",
+                modes.tv
+            ),
+            ("sans-serif", text_px),
+        )
+        .margin(text_px / 2)
+        .y_label_area_size(text_px * 3)
+        .build_cartesian_2d(-0.5..k - 0.5, 0.0..1.2)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(3)
+        .label_style(("sans-serif", text_px))
+        .y_label_formatter(&|v| tick(*v))
+        .draw()?;
+    let colour = rgb(modes.colour);
+    let grey = rgb(crate::scene::palette::TRUTH);
+    for (i, (f, t)) in modes.fractions.iter().zip(&modes.targets).enumerate() {
+        let x = i as f64;
+        chart.draw_series([
+            Rectangle::new([(x - 0.4, 0.0), (x - 0.02, *f)], colour.filled()),
+            Rectangle::new([(x + 0.02, 0.0), (x + 0.4, *t)], grey.filled()),
+        ])?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!("{f:.2}"),
+            (x - 0.38, (f + 0.17).min(1.18)),
+            ("sans-serif", text_px).into_font().color(&colour),
+        )))?;
+    }
+    Ok(())
+}
+
 /// Width in pixels of the colour bar strip.
 const BAR_W: u32 = 70;
 
@@ -86,6 +130,15 @@ pub fn draw<DB: DrawingBackend>(
         (a, Some(b))
     } else {
         (root.clone(), None)
+    };
+    // Mode bars, when the scene has them, take the bottom fifth.
+    let (plot_area, modes_area) = match &scene.modes {
+        Some(_) => {
+            let h = plot_area.dim_in_pixel().1;
+            let (a, b) = plot_area.split_vertically(h - h / 5);
+            (a, Some(b))
+        }
+        None => (plot_area, None),
     };
     let b = scene.bounds;
     let build = |extra: (u32, u32)| {
@@ -212,6 +265,9 @@ pub fn draw<DB: DrawingBackend>(
             .position(SeriesLabelPosition::UpperLeft)
             .draw()
             .map_err(err)?;
+    }
+    if let (Some(area), Some(modes)) = (modes_area, &scene.modes) {
+        mode_bars(&area, modes, tx(12.0)).map_err(err)?;
     }
     if let (Some(bar), Some(heat)) = (bar_area, &scene.heat) {
         colour_bar(&bar, heat, scale * text_scale).map_err(err)?;

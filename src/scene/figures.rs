@@ -106,7 +106,11 @@ pub fn view_scene_at(
             s.heatmap = Heatmap::Error;
             s.show_learned = true;
         }
-        "tweedie" => s.show_tweedie = true,
+        "tweedie" => {
+            // A readable density of arrows, and the denoised points at their tips.
+            s.show_tweedie = true;
+            s.arrow_n = s.arrow_n.min(14);
+        }
         other => {
             return Err(format!(
                 "view '{other}': use density, score-true, score-model, error, tweedie, samples or compare"
@@ -135,6 +139,19 @@ pub fn view_scene_at(
     };
     let title = format!("{label} · {view} · σ = {}", spec::sig3(field.sigma));
     let mut scene = field_scene(&field, &spec::layer_spec(&s), &title);
+    if view == "tweedie" {
+        scene.points.push(PointLayer {
+            name: "denoised E[x0|x]".into(),
+            colour: super::palette::TWEEDIE_ARROWS,
+            points: field
+                .arrow_nodes
+                .iter()
+                .zip(&field.tweedie)
+                .map(|(x, d)| x + d)
+                .filter(crate::geom::is_finite)
+                .collect(),
+        });
+    }
     if view == "samples" {
         let pane = session_spec(session, &data).panes.remove(0);
         add_samples(&mut scene, session, &data, &pane, PANE_COLOURS[0])?;
@@ -162,8 +179,8 @@ pub fn view_scenes(session: &Session, view: &str) -> Result<Vec<Scene>, String> 
     Ok(scenes)
 }
 
-/// Runs a pane's sampler to the end and adds its final particles (and its TV against the
-/// pane's target, for mixtures) to the scene.
+/// Runs a pane's sampler to the end and adds its final particles and, for mixtures, its mode
+/// bars and TV against the pane's target.
 fn add_samples(
     scene: &mut Scene,
     session: &Session,
@@ -171,13 +188,21 @@ fn add_samples(
     pane: &PaneSpec,
     colour: [u8; 3],
 ) -> Result<(), String> {
-    let (points, tv) = run_pane(session, data, pane)?;
+    let (points, report) = run_pane(session, data, pane)?;
     let kind = pane.sampler.name();
     scene.title = format!(
         "{kind} · {}{}",
         pane.score.label(),
-        tv.map_or(String::new(), |tv| format!(" · TV {tv:.3}"))
+        report
+            .as_ref()
+            .map_or(String::new(), |r| format!(" · TV {:.3}", r.tv))
     );
+    scene.modes = report.map(|r| super::ModeBars {
+        colour,
+        fractions: r.mode_fractions,
+        targets: r.true_weights,
+        tv: r.tv,
+    });
     scene.points.push(PointLayer {
         name: kind.to_string(),
         colour,
@@ -206,18 +231,19 @@ pub fn pane_run(
     Ok((SamplerRun::new(plan, s.particles, s.seed), source))
 }
 
-/// Runs a pane to the end: the live particles and, for mixtures, the TV against its target.
+/// Runs a pane to the end: the live particles and, for mixtures, the mode report against its
+/// target.
 fn run_pane(
     session: &Session,
     data: &Dataset,
     pane: &PaneSpec,
-) -> Result<(Vec<crate::geom::Point>, Option<f64>), String> {
+) -> Result<(Vec<crate::geom::Point>, Option<crate::metrics::ModeReport>), String> {
     let (mut run, source) = pane_run(session, data, pane)?;
     run.run_to_end(&source, None);
-    let tv = data
+    let report = data
         .mixture()
         .zip(target_weights(&pane.target, data))
-        .map(|(m, t)| mode_report_against(m, &t, run.positions(), run.alive()).tv);
+        .map(|(m, t)| mode_report_against(m, &t, run.positions(), run.alive()));
     let live = run
         .positions()
         .iter()
@@ -225,7 +251,7 @@ fn run_pane(
         .filter(|(_, a)| **a)
         .map(|(p, _)| *p)
         .collect();
-    Ok((live, tv))
+    Ok((live, report))
 }
 
 /// A headless sampler run must stay within the work budget (the app steps its runs per frame

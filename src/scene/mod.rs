@@ -73,6 +73,17 @@ pub struct Scene {
     pub contours: Vec<Vec<Point>>,
     pub arrows: Vec<ArrowLayer>,
     pub points: Vec<PointLayer>,
+    /// Mode-weight bars under the plot (sampler panes of mixtures).
+    pub modes: Option<ModeBars>,
+}
+
+/// Sampled mode fractions beside their target weights, and the TV between them (MATH §6).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModeBars {
+    pub colour: Rgb,
+    pub fractions: Vec<f64>,
+    pub targets: Vec<f64>,
+    pub tv: f64,
 }
 
 /// Log-density range shown on the log scale.
@@ -296,6 +307,7 @@ pub fn field_scene(field: &FieldResult, layers: &spec::LayerSpec, title: &str) -
         },
         arrows,
         points: Vec::new(),
+        modes: None,
     }
 }
 
