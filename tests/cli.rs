@@ -674,3 +674,37 @@ fn bench_train_prints_json_lines() {
             .any(|l| l["model"] == "3-64-64-2" && l["batch"] == 128)
     );
 }
+
+/// The app's launch flags are checked before any window opens: NaN or out-of-range seconds, a
+/// bad window size, an unknown lecture and a missing session file are errors that say why.
+#[test]
+fn app_launch_flags_are_checked_before_the_window_opens() {
+    for (args, expected) in [
+        (
+            vec!["--measure-frames", "nan"],
+            "seconds must be in 1..=600",
+        ),
+        (
+            vec!["--screenshot", "x.png", "--screenshot-after", "NaN"],
+            "seconds must be in 0..=600",
+        ),
+        (vec!["--window-size", "0x0"], "within 320x240 and 7680x4320"),
+        (vec!["--window-size", "big"], "give WIDTHxHEIGHT"),
+        (vec!["--lecture", "nope"], "known lectures"),
+        (
+            vec!["--session", "/nonexistent/scorefield.session.json"],
+            "/nonexistent/scorefield.session.json",
+        ),
+    ] {
+        let out = support::bin()
+            .args(&args)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -27,7 +27,7 @@ pub struct Cli {
     #[arg(long, value_name = "FILE.png")]
     pub screenshot: Option<std::path::PathBuf>,
     /// Wait this many seconds before the screenshot.
-    #[arg(long, default_value_t = 0.0, requires = "screenshot")]
+    #[arg(long, default_value_t = 0.0, requires = "screenshot", value_parser = seconds_0_600)]
     pub screenshot_after: f64,
     /// Start training and play the samplers as soon as the app opens.
     #[arg(long)]
@@ -49,8 +49,28 @@ pub struct Cli {
     pub presenter: bool,
     /// Run the app this many seconds, print its frame rate, UI time per frame and field
     /// refresh rate as JSON, and close (a benchmark of the whole app, renderer included).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = seconds_1_600)]
     pub measure_frames: Option<f64>,
+}
+
+/// Seconds, finite and within `lo..=hi`.
+fn seconds_in(text: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    let v: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}': give a number of seconds"))?;
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("'{text}': the seconds must be in {lo}..={hi}"))
+    }
+}
+
+fn seconds_0_600(text: &str) -> Result<f64, String> {
+    seconds_in(text, 0.0, 600.0)
+}
+
+fn seconds_1_600(text: &str) -> Result<f64, String> {
+    seconds_in(text, 1.0, 600.0)
 }
 
 /// `1280x720` as points; 320..=7680 by 240..=4320.
