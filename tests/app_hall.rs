@@ -3,6 +3,7 @@
 //! the field following the sampler, captions, and a tooltip on every control.
 
 use egui::accesskit::Role;
+use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use scorefield::geom::Point;
 use scorefield::sample::SamplerKind;
@@ -69,6 +70,18 @@ fn the_metrics_strip_keeps_its_height_across_a_resize() {
     assert!((before - after).abs() < 0.5, "{before} then {after}");
 }
 
+/// Presses `key` with the pointer over the plot (where the keys act).
+fn press_over_the_plot(h: &mut Harness<'static, ScorefieldApp>, key: egui::Key) {
+    let pos = h
+        .state()
+        .screen_pos(Point::new(0.0, 0.0))
+        .expect("on screen");
+    h.hover_at(pos);
+    h.step();
+    h.key_press(key);
+    h.step();
+}
+
 #[test]
 fn digits_typed_into_the_controls_never_switch_the_preset() {
     let mut h = harness(Settings::default());
@@ -88,14 +101,7 @@ fn digits_typed_into_the_controls_never_switch_the_preset() {
     h.step();
     assert_eq!(h.state().settings.preset, "ncsn-two-modes");
     // Over the plot the key switches presets.
-    let pos = h
-        .state()
-        .screen_pos(Point::new(0.0, 0.0))
-        .expect("on screen");
-    h.hover_at(pos);
-    h.step();
-    h.key_press(egui::Key::Num2);
-    h.step();
+    press_over_the_plot(&mut h, egui::Key::Num2);
     assert_eq!(h.state().settings.preset, "ring8");
 }
 
@@ -106,14 +112,7 @@ fn ctrl_z_after_a_preset_switch_restores_the_trained_model() {
     wait_until(&mut h, "the pause", |a| !a.is_training());
     let trained = h.state().current_session(true);
     let model = trained.model.clone().expect("a trained model");
-    let pos = h
-        .state()
-        .screen_pos(Point::new(0.0, 0.0))
-        .expect("on screen");
-    h.hover_at(pos);
-    h.step();
-    h.key_press(egui::Key::Num2);
-    h.step();
+    press_over_the_plot(&mut h, egui::Key::Num2);
     assert_eq!(h.state().settings.preset, "ring8");
     assert_eq!(h.state().train_step(), 0, "the switch discards the model");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);

@@ -216,13 +216,7 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
     };
     let traj = run.run_to_end(source, stride);
 
-    let live: Vec<_> = run
-        .positions()
-        .iter()
-        .zip(run.alive())
-        .filter(|(_, a)| **a)
-        .map(|(p, _)| *p)
-        .collect();
+    let live = crate::sample::runner::live_points(run.positions(), run.alive());
     // Particles keep their last finite position when they diverge; only a start outside the
     // number range could be non-finite, and that is never written.
     if run.positions().iter().any(|p| !crate::geom::is_finite(p)) {

@@ -33,8 +33,6 @@ pub struct SamplerSetup {
     pub particles: usize,
     pub seed: u64,
     pub score: ScoreChoice,
-    /// Keep playing after the restart if the panes were playing.
-    pub keep_playing: bool,
 }
 
 pub enum SamplerCommand {
@@ -184,12 +182,11 @@ impl Worker {
     fn handle(&mut self, c: SamplerCommand) {
         match c {
             SamplerCommand::Setup(setup) => {
-                let keep_playing = setup.keep_playing && self.playing;
                 match start(*setup) {
                     Ok(r) => {
                         self.state = Some(r);
                         self.pending = 0;
-                        self.playing = keep_playing;
+                        // Panes that were playing keep playing from the fresh start.
                         self.publish(None);
                     }
                     Err(e) => {

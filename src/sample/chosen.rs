@@ -23,14 +23,22 @@ pub enum ScoreChoice {
     },
 }
 
+/// The short name of a score in titles and legends: exact or learned, guided or not.
+pub fn score_label(learned: bool, guided: bool) -> &'static str {
+    match (learned, guided) {
+        (false, false) => "exact",
+        (false, true) => "exact guided",
+        (true, false) => "learned",
+        (true, true) => "learned CFG",
+    }
+}
+
 impl ScoreChoice {
     /// A short name for titles and legends.
     pub fn label(&self) -> &'static str {
         match self {
-            ScoreChoice::Exact { guidance: None } => "exact",
-            ScoreChoice::Exact { .. } => "exact guided",
-            ScoreChoice::Learned { cfg: None, .. } => "learned",
-            ScoreChoice::Learned { .. } => "learned CFG",
+            ScoreChoice::Exact { guidance } => score_label(false, guidance.is_some()),
+            ScoreChoice::Learned { cfg, .. } => score_label(true, cfg.is_some()),
         }
     }
 }

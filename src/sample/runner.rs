@@ -14,6 +14,15 @@ pub const CHUNK: usize = 256;
 /// Steps per call when a run goes to its end unrecorded.
 const RUN_BLOCK: usize = 4096;
 
+/// The particles still alive (a diverged particle keeps its last position but is not a sample).
+pub fn live_points(xs: &[Point], alive: &[bool]) -> Vec<Point> {
+    xs.iter()
+        .zip(alive)
+        .filter(|(_, a)| **a)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
 /// The samples CSV of `sample` and the app's export: `x,y,particle,diverged`, one row per
 /// particle in order (a diverged particle at its last finite position, `diverged` 1).
 pub fn write_samples_csv(

@@ -115,12 +115,7 @@ fn sampler_frame(
     alive: &[bool],
 ) -> Scene {
     let b = scene.bounds;
-    let live: Vec<crate::geom::Point> = xs
-        .iter()
-        .zip(alive)
-        .filter(|(_, a)| **a)
-        .map(|(p, _)| *p)
-        .collect();
+    let live = crate::sample::runner::live_points(xs, alive);
     let inside: Vec<crate::geom::Point> = live
         .iter()
         .copied()

@@ -244,14 +244,10 @@ fn run_pane(
         .mixture()
         .zip(target_weights(&pane.target, data))
         .map(|(m, t)| mode_report_against(m, &t, run.positions(), run.alive()));
-    let live = run
-        .positions()
-        .iter()
-        .zip(run.alive())
-        .filter(|(_, a)| **a)
-        .map(|(p, _)| *p)
-        .collect();
-    Ok((live, report))
+    Ok((
+        crate::sample::runner::live_points(run.positions(), run.alive()),
+        report,
+    ))
 }
 
 /// A headless sampler run must stay within the work budget (the app steps its runs per frame

@@ -48,11 +48,10 @@ pub enum ScoreSpec {
 impl ScoreSpec {
     /// A short name for titles.
     pub fn label(&self) -> &'static str {
+        use crate::sample::chosen::score_label;
         match self {
-            ScoreSpec::Exact { guidance: None } => "exact",
-            ScoreSpec::Exact { .. } => "exact guided",
-            ScoreSpec::Learned { cfg: None } => "learned",
-            ScoreSpec::Learned { .. } => "learned CFG",
+            ScoreSpec::Exact { guidance } => score_label(false, guidance.is_some()),
+            ScoreSpec::Learned { cfg } => score_label(true, cfg.is_some()),
         }
     }
 }
@@ -69,7 +68,7 @@ pub enum DrawnLevel {
 }
 
 impl DrawnLevel {
-    /// Whether it follows a sampler rather than the view's own slider.
+    /// The drawn level at a sampler's noise level (VE sigma or VP abar).
     pub fn of_sampler(level: crate::dist::NoiseLevel) -> DrawnLevel {
         match level {
             crate::dist::NoiseLevel::Ve { sigma } => DrawnLevel::Sigma(sigma),

@@ -115,13 +115,7 @@ impl ScorefieldApp {
         });
         let mut scene = field_scene(field, &spec.layers, &title);
         if let Some(p) = pane {
-            let points = p
-                .positions
-                .iter()
-                .zip(&p.alive)
-                .filter(|(_, a)| **a)
-                .map(|(q, _)| *q)
-                .collect();
+            let points = crate::sample::runner::live_points(&p.positions, &p.alive);
             scene.points.push(PointLayer {
                 name: p.label.clone(),
                 colour: PANE_COLOURS[index % 2],

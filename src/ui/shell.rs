@@ -96,10 +96,6 @@ impl Shell {
         ((4.0 * fit).ceil() as u32).clamp(4, 16)
     }
 
-    pub fn takes_screenshot(&self) -> bool {
-        self.screenshot.is_some()
-    }
-
     /// Drives a pending screenshot once the field is drawn: wait a few frames, request it,
     /// close once it is saved.
     pub fn screenshot_step(&mut self, ctx: &egui::Context, field_drawn: bool) {

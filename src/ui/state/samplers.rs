@@ -83,7 +83,6 @@ impl SamplerState {
                 particles: s.particles.max(1),
                 seed: s.seed,
                 score,
-                keep_playing: true,
             })));
         self.worker.send(SamplerCommand::Speed(s.speed));
         self.model_sent_step = None;

@@ -41,9 +41,4 @@ impl UndoStack {
     pub fn pop(&mut self) -> Option<Kept> {
         self.kept.pop()
     }
-
-    /// What Ctrl+Z would undo now.
-    pub fn next(&self) -> Option<&str> {
-        self.kept.last().map(|k| k.what.as_str())
-    }
 }
