@@ -259,8 +259,13 @@ fn every_control_has_a_tooltip() {
             let n = node.accesskit_node();
             // The plots' legend entries (they toggle a layer) are not controls.
             let label = n.label().unwrap_or_default();
-            let legend = ["exact score", "learned score", "data", "Tweedie E[x0|x]"]
-                .contains(&label.as_str())
+            let legend = [
+                "exact score",
+                "learned score",
+                "data",
+                "Tweedie E[x₀|x] − x",
+            ]
+            .contains(&label.as_str())
                 || label.starts_with("A: ")
                 || label.starts_with("B: ");
             if legend && role == Role::CheckBox {

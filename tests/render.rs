@@ -1,11 +1,37 @@
 //! Rendering scenes to PNG and SVG: sizes, every arrow and axis label in the SVG, the PNG's plot
 //! against a stored reference (with a tolerance), and bad requests refused with a clear error.
 
-use scorefield::render::files::{png_pixels, svg_text};
+use scorefield::render::files::{FigureSize, png_pixels, svg_source_panes};
 use scorefield::scene::figures::view_scene;
 use scorefield::session::{DataSpec, Session, Settings};
 use std::path::Path;
 use std::process::Command;
+
+fn size(width: u32, height: u32, scale: f64) -> FigureSize {
+    FigureSize {
+        width,
+        height,
+        scale,
+    }
+}
+
+/// The plotting area `(left, top, width, height)` in pixels of a one-scene figure: the box of
+/// the heatmap's image in the SVG of the same figure.
+fn plot_box(scene: &scorefield::scene::Scene, w: u32, h: u32) -> (f64, f64, f64, f64) {
+    let svg = svg_source_panes(std::slice::from_ref(scene), size(w, h, 1.0)).expect("svg");
+    let doc = roxmltree::Document::parse(&svg).expect("svg");
+    let image = doc
+        .descendants()
+        .find(|n| n.has_tag_name("image"))
+        .expect("the heatmap image");
+    let at = |name: &str| -> f64 {
+        image
+            .attribute(name)
+            .and_then(|v| v.parse().ok())
+            .expect("a number")
+    };
+    (at("x"), at("y"), at("width"), at("height"))
+}
 
 fn preset_session(name: &str) -> Session {
     Session {
@@ -50,11 +76,10 @@ fn png_of_a_seeded_preset_matches_the_reference() {
     // The plot shows the density: the majority mode's centre is bright (viridis yellow-green),
     // the space between the modes dark.
     let img = image::RgbImage::from_raw(w, h, pixels).expect("image");
+    let (x0, y0, pw, ph) = plot_box(&scene, w, h);
     let colour_at = |x: f64, y: f64| {
         let b = scene.bounds;
-        // The plot area is roughly the middle of the figure; find the pixel by scanning the
-        // heatmap's extent: margins are 8 + 40 px left, 8 + 32 px bottom, 70 px colour bar.
-        let (left, right, top, bottom) = (48.0, (w - 70 - 8) as f64, 30.0, (h - 40) as f64);
+        let (left, right, top, bottom) = (x0, x0 + pw, y0, y0 + ph);
         let px = left + (x - b.x_min) / (b.x_max - b.x_min) * (right - left);
         let py = bottom - (y - b.y_min) / (b.y_max - b.y_min) * (bottom - top);
         img.get_pixel(px as u32, py as u32).0
@@ -74,7 +99,7 @@ fn svg_has_every_arrow_and_the_axis_labels() {
         "{} arrows",
         arrows.segments.len()
     );
-    let svg = svg_text(&scene, 800, 600).expect("svg");
+    let svg = svg_source_panes(std::slice::from_ref(&scene), size(800, 600, 1.0)).expect("svg");
     assert!(
         svg.starts_with("<svg") && svg.contains("width=\"800\"") && svg.contains("height=\"600\"")
     );
@@ -87,8 +112,8 @@ fn svg_has_every_arrow_and_the_axis_labels() {
         .skip(1)
         .filter(|p| p.split('>').next().is_some_and(|tag| tag.contains(&stroke)))
         .count();
-    // White is also the contours' colour: count them in.
-    assert_eq!(drawn, arrows.segments.len() + scene.contours.len());
+    // White is also the contours' colour and the legend's key arrow: count them in.
+    assert_eq!(drawn, arrows.segments.len() + scene.contours.len() + 1);
     let texts: Vec<&str> = svg
         .split("<text")
         .skip(1)
@@ -97,9 +122,15 @@ fn svg_has_every_arrow_and_the_axis_labels() {
                 .map(|(_, rest)| rest.split("</text>").next().unwrap_or("").trim())
         })
         .collect();
-    for label in ["x", "y", "exact score", "log q_σ"] {
+    for label in ["x", "y", "log q_σ"] {
         assert!(texts.contains(&label), "missing {label:?} in {texts:?}");
     }
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("exact score: key arrow = ")),
+        "no quiver key in {texts:?}"
+    );
     assert!(
         texts.iter().any(|t| t.contains("ring8")),
         "no title in {texts:?}"
@@ -171,7 +202,7 @@ fn render_from_the_cli_and_its_errors() {
         .arg(dir.join("x.jpg"))
         .output()
         .expect("runs");
-    assert!(String::from_utf8_lossy(&out.stderr).contains(".png or .svg"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".png, .svg or .pdf"));
     assert!(
         !dir.join("x.png").exists() && !dir.join("x.jpg").exists(),
         "a failed render wrote a file"
@@ -279,7 +310,7 @@ fn compare_renders_two_panes_and_png_scale_is_checked() {
             scene.title
         );
     }
-    let svg = scorefield::render::files::svg_text_panes(&scenes, 1200, 500).expect("svg");
+    let svg = svg_source_panes(&scenes, size(1200, 500, 1.0)).expect("svg");
     assert!(svg.contains("mode weights"), "no mode bars drawn");
     assert_eq!(
         svg.matches(">log q_σ<").count() + svg.matches(">\nlog q_σ\n<").count(),
@@ -289,13 +320,13 @@ fn compare_renders_two_panes_and_png_scale_is_checked() {
     let dir = std::env::temp_dir().join(format!("scorefield-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let hi = dir.join("hi.png");
-    scorefield::render::files::write_png_panes(&scenes, 800, 400, 2.0, &hi).expect("scaled png");
+    scorefield::render::files::write_figure(&scenes, size(800, 400, 2.0), &hi).expect("scaled png");
     assert_eq!(
         image::open(&hi).expect("png").to_rgb8().dimensions(),
         (800, 400)
     );
     let err =
-        scorefield::render::files::write_png_panes(&scenes, 800, 400, 50.0, &dir.join("x.png"))
+        scorefield::render::files::write_figure(&scenes, size(800, 400, 50.0), &dir.join("x.png"))
             .expect_err("scale");
     assert!(err.contains("--scale"), "{err}");
 }
@@ -356,7 +387,8 @@ fn every_svg_parses_as_xml_including_multi_pane_figures() {
     let session = preset_session("ring8");
     for view in ["density", "score-true", "tweedie", "compare"] {
         let scenes = scorefield::scene::figures::view_scenes(&session, view).expect("scenes");
-        let svg = scorefield::render::files::svg_text_panes(&scenes, 1200, 500).expect("svg");
+        let svg =
+            scorefield::render::files::svg_text_panes(&scenes, size(1200, 500, 1.0)).expect("svg");
         let doc = roxmltree::Document::parse(&svg)
             .unwrap_or_else(|e| panic!("{view}: the SVG does not parse: {e}"));
         assert_eq!(doc.root_element().tag_name().name(), "svg", "{view}");
@@ -372,12 +404,15 @@ fn figures_have_equal_scales_on_both_axes() {
     let (w, h) = (1200u32, 600u32);
     let pixels = png_pixels(&scene, w, h).expect("pixels");
     let img = image::RgbImage::from_raw(w, h, pixels).expect("image");
+    // The plotting area only: the colour bar beside it shares the ring's colours.
+    let (left, _, width, _) = plot_box(&scene, w, h);
+    let (x0, x1) = (left as u32, (left + width) as u32);
     // The ring's bright pixels (the top of the colour map is green-yellow: high red and green).
     let bright: Vec<(u32, u32)> = img
         .enumerate_pixels()
         .filter(|(_, _, p)| p.0[0] > 120 && p.0[1] > 190 && p.0[2] < 120)
         .map(|(x, y, _)| (x, y))
-        .filter(|(x, _)| *x < w - 100)
+        .filter(|(x, _)| (x0..x1).contains(x))
         .collect();
     assert!(bright.len() > 1000, "{} bright pixels", bright.len());
     let span =
@@ -437,4 +472,301 @@ fn an_annealed_gif_redraws_the_field_at_each_level() {
         "only {:.0} % of the pixels changed",
         100.0 * share
     );
+}
+
+/// The number of elements called `name` in an SVG document.
+fn count_elements(doc: &roxmltree::Document, name: &str) -> usize {
+    doc.descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == name)
+        .count()
+}
+
+/// SVG for slides: each heatmap is one embedded PNG (not a mosaic of rectangles), and the text
+/// is outlines in the shipped font (no text element left to fall back to another font).
+#[test]
+fn svg_heatmaps_are_one_image_each_and_text_is_outlined() {
+    use base64::Engine;
+    let session = preset_session("ring8");
+    for view in ["density", "score-true", "compare"] {
+        let scenes = scorefield::scene::figures::view_scenes(&session, view).expect("scenes");
+        let svg =
+            scorefield::render::files::svg_text_panes(&scenes, size(1200, 500, 1.0)).expect("svg");
+        let doc = roxmltree::Document::parse(&svg).expect("parses");
+        assert_eq!(count_elements(&doc, "image"), scenes.len(), "{view}");
+        assert_eq!(count_elements(&doc, "text"), 0, "{view}: text left as text");
+        assert!(count_elements(&doc, "rect") < 10, "{view}: rectangles");
+        for image in doc.descendants().filter(|n| n.has_tag_name("image")) {
+            let href = image
+                .attributes()
+                .find(|a| a.name() == "href")
+                .map(|a| a.value())
+                .expect("href");
+            let data: String = href
+                .strip_prefix("data:image/png;base64,")
+                .expect("an embedded PNG")
+                .split_whitespace()
+                .collect();
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .expect("base64");
+            let img = image::load_from_memory(&png).expect("a PNG");
+            assert!(img.width() > 200 && img.height() > 200, "{view}");
+        }
+    }
+}
+
+/// Every PDF parses with a PDF reader, has one page, draws vector paths (line and curve
+/// operators in its content streams), holds the heatmap as an image and embeds its font.
+#[test]
+fn pdf_figures_parse_and_hold_vector_paths_an_image_and_the_font() {
+    let session = preset_session("ring8");
+    for view in ["score-true", "compare"] {
+        let scenes = scorefield::scene::figures::view_scenes(&session, view).expect("scenes");
+        let bytes =
+            scorefield::render::files::pdf_bytes(&scenes, size(1200, 600, 1.0)).expect("pdf");
+        assert!(bytes.starts_with(b"%PDF-"), "{view}");
+        let doc = lopdf::Document::load_mem(&bytes).expect("a PDF reader reads it");
+        assert_eq!(doc.get_pages().len(), 1, "{view}");
+        let (mut images, mut fonts, mut path_ops) = (0, 0, 0);
+        for object in doc.objects.values() {
+            let dict = match object {
+                lopdf::Object::Stream(s) => &s.dict,
+                lopdf::Object::Dictionary(d) => d,
+                _ => continue,
+            };
+            if dict.has(b"FontFile2") {
+                fonts += 1;
+            }
+            let lopdf::Object::Stream(stream) = object else {
+                continue;
+            };
+            match dict.get(b"Subtype").and_then(|s| s.as_name()) {
+                Ok(b"Image") => images += 1,
+                Ok(b"Form") | Err(_) => {
+                    let content = stream
+                        .decompressed_content()
+                        .unwrap_or_else(|_| stream.content.clone());
+                    let text = String::from_utf8_lossy(&content);
+                    path_ops += text
+                        .lines()
+                        .filter(|l| l.ends_with(" l") || l.ends_with(" c"))
+                        .count();
+                }
+                _ => {}
+            }
+        }
+        assert!(images >= scenes.len(), "{view}: {images} images");
+        assert!(fonts >= 1, "{view}: no embedded font");
+        assert!(path_ops > 500, "{view}: {path_ops} path operators");
+    }
+}
+
+/// The PNG heatmap is smooth: a 16 x 16 grid drawn over hundreds of pixels shows no block
+/// edges (neighbouring pixels differ by at most 3 of 255 where nearest-neighbour cells jump by
+/// 17).
+#[test]
+fn png_heatmaps_have_no_block_edges() {
+    let n = 16;
+    let rgb: Vec<[u8; 3]> = (0..n * n)
+        .map(|k| {
+            let v = (k % n * 255 / (n - 1)) as u8;
+            [v, v, 255 - v]
+        })
+        .collect();
+    let scene = scorefield::scene::Scene {
+        title: "gradient".into(),
+        bounds: scorefield::geom::Bounds {
+            x_min: 0.0,
+            x_max: 1.0,
+            y_min: 0.0,
+            y_max: 1.0,
+        },
+        heat: Some(scorefield::scene::HeatLayer {
+            n,
+            rgb,
+            label: "v".into(),
+            range: (0.0, 1.0),
+            map: scorefield::scene::ColourMap::Viridis,
+        }),
+        contours: Vec::new(),
+        arrows: Vec::new(),
+        points: Vec::new(),
+        modes: None,
+    };
+    let (w, h) = (900u32, 700u32);
+    let img =
+        image::RgbImage::from_raw(w, h, png_pixels(&scene, w, h).expect("pixels")).expect("image");
+    // The plot's middle row, well inside the plotting area.
+    let y = h / 2;
+    let row: Vec<[u8; 3]> = (0..w).map(|x| img.get_pixel(x, y).0).collect();
+    let inside: Vec<usize> = (0..w as usize)
+        .filter(|&x| row[x][2] > 0 && row[x][0] == row[x][1] && row[x] != [255, 255, 255])
+        .collect();
+    assert!(inside.len() > 400, "{} heatmap pixels", inside.len());
+    let (first, last) = (inside[0] + 2, inside[inside.len() - 1] - 2);
+    let jump = (first..last)
+        .map(|x| (i32::from(row[x + 1][0]) - i32::from(row[x][0])).abs())
+        .max()
+        .unwrap_or(0);
+    assert!(jump <= 3, "neighbouring pixels differ by {jump}");
+}
+
+/// A GIF decodes back to the frames it was made from (shared palette and frame differencing
+/// lose nothing but quantisation), and a 640 x 480, 100-frame GIF of the default Langevin run
+/// stays under 1 MB.
+#[test]
+fn gifs_round_trip_and_100_frames_stay_under_a_megabyte() {
+    use image::AnimationDecoder;
+    let session = preset_session("ring8");
+    let scenes = scorefield::scene::animation::frames(
+        &session,
+        scorefield::scene::animation::Animation::Sampler(None),
+        100,
+    )
+    .expect("frames");
+    let fig = size(640, 480, 1.0);
+    let pixels: Vec<Vec<u8>> = scenes
+        .iter()
+        .map(|s| {
+            scorefield::render::files::gif_pixels(s, fig, scorefield::render::animation::HEAT_BANDS)
+                .expect("pixels")
+        })
+        .collect();
+    let bytes = scorefield::render::animation::encode_gif(&pixels, 640, 480, 10).expect("gif");
+    assert!(bytes.len() < 1_000_000, "{} bytes", bytes.len());
+    let decoded: Vec<image::RgbaImage> =
+        image::codecs::gif::GifDecoder::new(std::io::Cursor::new(bytes))
+            .expect("decoder")
+            .into_frames()
+            .collect_frames()
+            .expect("frames")
+            .into_iter()
+            .map(|f| f.into_buffer())
+            .collect();
+    assert!(scenes.len() >= 90, "{} frames", scenes.len());
+    assert_eq!(decoded.len(), scenes.len());
+    for (k, (frame, source)) in decoded.iter().zip(&pixels).enumerate().step_by(9) {
+        let diff: u64 = frame
+            .pixels()
+            .zip(source.chunks(3))
+            .map(|(a, b)| {
+                (0..3)
+                    .map(|c| u64::from(a.0[c].abs_diff(b[c])))
+                    .sum::<u64>()
+            })
+            .sum();
+        let mean = diff as f64 / (3.0 * 640.0 * 480.0);
+        assert!(mean < 4.0, "frame {k}: mean difference {mean:.2} of 255");
+    }
+}
+
+/// The quiver key: a round value (1, 2 or 5 × 10^k) whose arrow fits the budget and stands
+/// for that value under the layer's length rule.
+#[test]
+fn quiver_keys_are_round_and_true_to_the_length_rule() {
+    use scorefield::scene::{ArrowLength, round_below};
+    assert_eq!(round_below(7.3), Some(5.0));
+    assert_eq!(round_below(0.031), Some(0.02));
+    assert_eq!(round_below(1.0), Some(1.0));
+    assert_eq!(round_below(0.0), None);
+    assert_eq!(round_below(f64::NAN), None);
+    let rule = ArrowLength::Sqrt {
+        reference: 40.0,
+        reference_length: 0.5,
+    };
+    let (value, length) = rule.key(0.3).expect("key");
+    assert!(length <= 0.3 + 1e-12 && value <= 40.0, "{value} {length}");
+    assert!((rule.magnitude(length).expect("m") - value).abs() < 1e-9);
+    assert_eq!(value, 10.0);
+    assert_eq!(ArrowLength::Direction.key(1.0), None);
+    assert_eq!(ArrowLength::Actual { max: 0.8 }.key(2.0), Some((0.5, 0.5)));
+}
+
+/// Slides in bulk: `render --playlist lectures` writes one figure per built-in lecture, and
+/// `animate --playlist FILE` one GIF per entry; render and animate refuse the same bad sizes
+/// with the same words.
+#[test]
+fn playlists_render_one_figure_per_slide_and_sizes_are_checked_alike() {
+    let bin = env!("CARGO_BIN_EXE_scorefield");
+    let dir = std::env::temp_dir().join(format!("scorefield-slides-{}", std::process::id()));
+    let out = Command::new(bin)
+        .args(["render", "--playlist", "lectures", "--format", "pdf"])
+        .args(["--width", "320", "--height", "240", "--out-dir"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count = scorefield::session::lectures::LECTURES.len();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), count, "{names:?}");
+    assert_eq!(names[0], "01-score-field.pdf");
+    for name in &names {
+        let bytes = std::fs::read(dir.join(name)).expect("file");
+        lopdf::Document::load_mem(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let playlist = dir.join("talk.playlist.json");
+    std::fs::write(
+        &playlist,
+        r#"{"format":"scorefield-playlist","version":1,"sessions":["lecture:langevin","lecture:tweedie"]}"#,
+    )
+    .expect("playlist");
+    let gifs = dir.join("gifs");
+    let out = Command::new(bin)
+        .args(["animate", "--playlist"])
+        .arg(&playlist)
+        .args([
+            "--frames",
+            "2",
+            "--width",
+            "160",
+            "--height",
+            "120",
+            "--out-dir",
+        ])
+        .arg(&gifs)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(gifs.join("01-langevin.gif").exists() && gifs.join("02-tweedie.gif").exists());
+    let bad: [(&[&str], &str); 4] = [
+        (
+            &["--width", "0"],
+            "--width and --height must be in 64..=8192",
+        ),
+        (
+            &["--height", "40000"],
+            "--width and --height must be in 64..=8192",
+        ),
+        (&["--scale", "nan"], "--scale must be in 0.25..=8"),
+        (&["--scale", "9"], "--scale must be in 0.25..=8"),
+    ];
+    for (flags, expected) in bad {
+        for (command, file) in [("render", "x.png"), ("animate", "x.gif")] {
+            let out = Command::new(bin)
+                .args([command, "--preset", "ring8"])
+                .args(flags)
+                .arg("--out")
+                .arg(dir.join(file))
+                .output()
+                .expect("runs");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !out.status.success() && err.contains(expected),
+                "{command} {flags:?}: {err}"
+            );
+            assert!(!dir.join(file).exists(), "{command} {flags:?} wrote a file");
+        }
+    }
 }

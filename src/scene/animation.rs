@@ -145,10 +145,10 @@ pub fn write_animation(
     what: Animation,
     n_frames: usize,
     fps: u32,
-    size: (u32, u32),
+    size: crate::render::files::FigureSize,
     out: &std::path::Path,
 ) -> Result<(), String> {
-    crate::render::animation::check_gif(n_frames, size.0, size.1, fps)?;
+    crate::render::animation::check_gif(n_frames, size.width, size.height, fps)?;
     let scenes = frames(session, what, n_frames)?;
-    crate::render::animation::write_gif(&scenes, size.0, size.1, fps, out)
+    crate::render::animation::write_gif(&scenes, size, fps, out)
 }

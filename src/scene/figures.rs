@@ -64,8 +64,9 @@ pub fn target_weights(target: &Target, data: &Dataset) -> Option<Vec<f64>> {
     }
 }
 
-/// The views a figure can show.
-pub const VIEWS: [&str; 7] = [
+/// The views a figure can show: `slide` is what the app shows for the session (its own
+/// layers and its sampler panes).
+pub const VIEWS: [&str; 8] = [
     "density",
     "score-true",
     "score-model",
@@ -73,6 +74,7 @@ pub const VIEWS: [&str; 7] = [
     "tweedie",
     "samples",
     "compare",
+    "slide",
 ];
 
 /// The scene of one view.
@@ -93,6 +95,8 @@ pub fn view_scene_at(
     s.show_tweedie = false;
     s.heatmap = Heatmap::Density;
     let needs_model = matches!(view, "score-model" | "error");
+    // A slide draws the learned layers only when the session carries weights.
+    let slide_model = view == "slide" && session.model.is_some();
     if needs_model && session.model.is_none() {
         return Err(format!(
             "view {view} needs a trained model: give a model or a session with weights"
@@ -100,6 +104,17 @@ pub fn view_scene_at(
     }
     match view {
         "density" | "samples" | "compare" => {}
+        "slide" => {
+            let own = &session.settings;
+            s.show_exact = own.show_exact;
+            s.show_tweedie = own.show_tweedie;
+            s.show_learned = own.show_learned && slide_model;
+            s.heatmap = match own.heatmap {
+                h @ (Heatmap::None | Heatmap::Density) => h,
+                h if slide_model => h,
+                _ => Heatmap::Density,
+            };
+        }
         "score-true" => s.show_exact = true,
         "score-model" => s.show_learned = true,
         "error" => {
@@ -112,12 +127,10 @@ pub fn view_scene_at(
             s.arrow_n = s.arrow_n.min(14);
         }
         other => {
-            return Err(format!(
-                "view '{other}': use density, score-true, score-model, error, tweedie, samples or compare"
-            ));
+            return Err(format!("view '{other}': use {}", VIEWS.join(", ")));
         }
     }
-    let model = session.model.clone().filter(|_| needs_model);
+    let model = session.model.clone().filter(|_| needs_model || slide_model);
     let mut inputs = session_inputs(&data, model.as_ref());
     if level.is_some() {
         inputs.sampler_level = level;
@@ -137,11 +150,15 @@ pub fn view_scene_at(
     } else {
         session.title.clone()
     };
-    let title = format!("{label} · {view} · σ = {}", spec::sig3(field.sigma));
+    let title = if view == "slide" {
+        format!("{label} · σ = {}", spec::sig3(field.sigma))
+    } else {
+        format!("{label} · {view} · σ = {}", spec::sig3(field.sigma))
+    };
     let mut scene = field_scene(&field, &spec::layer_spec(&s), &title);
     if view == "tweedie" {
         scene.points.push(PointLayer {
-            name: "denoised E[x0|x]".into(),
+            name: "denoised E[x₀|x]".into(),
             colour: super::palette::TWEEDIE_ARROWS,
             points: field
                 .arrow_nodes
@@ -156,17 +173,26 @@ pub fn view_scene_at(
         let pane = session_spec(session, &data).panes.remove(0);
         add_samples(&mut scene, session, &data, &pane, PANE_COLOURS[0])?;
     }
+    if view == "slide" && !session.settings.compare {
+        // The slide keeps its own title; the sampler's line goes to its legend entry.
+        let pane = session_spec(session, &data).panes.remove(0);
+        add_samples(&mut scene, session, &data, &pane, PANE_COLOURS[0])?;
+        if let Some(points) = scene.points.last_mut() {
+            points.name = std::mem::replace(&mut scene.title, title);
+        }
+    }
     Ok(scene)
 }
 
 /// The scenes of a view: two panes (samplers A and B from the same particles and noise) for
 /// `compare`, one otherwise.
 pub fn view_scenes(session: &Session, view: &str) -> Result<Vec<Scene>, String> {
-    if view != "compare" {
+    let slide_compare = view == "slide" && session.settings.compare;
+    if view != "compare" && !slide_compare {
         return Ok(vec![view_scene(session, view)?]);
     }
     let data = session.dataset()?;
-    let base = view_scene(session, "density")?;
+    let base = view_scene(session, if slide_compare { "slide" } else { "density" })?;
     let mut compare = session.clone();
     compare.settings.compare = true;
     let panes = session_spec(&compare, &data).panes;

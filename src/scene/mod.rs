@@ -23,6 +23,78 @@ pub struct ArrowLayer {
     pub name: String,
     pub colour: Rgb,
     pub segments: Vec<(Point, Point)>,
+    /// What an arrow's length says about its vector (for the quiver key).
+    pub length: ArrowLength,
+}
+
+/// How a layer's arrow lengths (data units) follow its vectors' norms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ArrowLength {
+    /// `length = reference_length · sqrt(|v| / reference)`: the square root keeps weak
+    /// arrows visible next to strong ones ([`arrow_segments`]).
+    Sqrt {
+        reference: f64,
+        reference_length: f64,
+    },
+    /// `length = |v|` (displacements drawn to scale); `max` is the longest.
+    Actual { max: f64 },
+    /// Every arrow one length: directions only.
+    Direction,
+}
+
+impl ArrowLength {
+    /// The norm an arrow `length` data units long stands for (`None` for directions only).
+    pub fn magnitude(&self, length: f64) -> Option<f64> {
+        match *self {
+            ArrowLength::Sqrt {
+                reference,
+                reference_length,
+            } if reference_length > 0.0 => Some(reference * (length / reference_length).powi(2)),
+            ArrowLength::Actual { .. } => Some(length),
+            _ => None,
+        }
+    }
+
+    /// The length in data units of an arrow for a vector of norm `magnitude`.
+    pub fn length(&self, magnitude: f64) -> Option<f64> {
+        match *self {
+            ArrowLength::Sqrt {
+                reference,
+                reference_length,
+            } if reference > 0.0 => Some(reference_length * (magnitude / reference).sqrt()),
+            ArrowLength::Actual { .. } => Some(magnitude),
+            _ => None,
+        }
+    }
+
+    /// The largest norm any arrow of the layer has.
+    pub fn max(&self) -> Option<f64> {
+        match *self {
+            ArrowLength::Sqrt { reference, .. } => Some(reference),
+            ArrowLength::Actual { max } => Some(max),
+            ArrowLength::Direction => None,
+        }
+    }
+
+    /// The quiver key: a round norm (1, 2 or 5 × 10^k) no larger than the layer's largest
+    /// whose arrow is at most `budget` data units long, and that arrow's length.
+    pub fn key(&self, budget: f64) -> Option<(f64, f64)> {
+        let top = self.max()?.min(self.magnitude(budget)?);
+        let magnitude = round_below(top)?;
+        Some((magnitude, self.length(magnitude)?))
+    }
+}
+
+/// The largest of 1, 2 and 5 × 10^k not above `v` (`None` unless `v` is finite and positive).
+pub fn round_below(v: f64) -> Option<f64> {
+    if !(v.is_finite() && v > 0.0) {
+        return None;
+    }
+    let decade = 10f64.powf(v.log10().floor());
+    [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|m| m * decade)
+        .find(|&c| c <= v * (1.0 + 1e-12))
 }
 
 /// A set of points.
@@ -229,8 +301,8 @@ fn heat_label(layers: &spec::LayerSpec) -> String {
     match layers.heatmap {
         Heatmap::Density if layers.log_scale => "log q_σ".into(),
         Heatmap::Density => "q_σ / max q_σ".into(),
-        Heatmap::Error => "|s_θ - grad log q_σ| (score units)".into(),
-        _ => "|s_θ - grad log q_σ| · q_σ/max".into(),
+        Heatmap::Error => "|s_θ − ∇log q_σ| (score units)".into(),
+        _ => "|s_θ − ∇log q_σ| · q_σ/max q_σ".into(),
     }
 }
 
@@ -269,10 +341,23 @@ pub fn field_scene(field: &FieldResult, layers: &spec::LayerSpec, title: &str) -
                 .zip(&t)
                 .map(|(a, b)| (Point::new(a[0], a[1]), Point::new(b[0], b[1])))
                 .collect();
+            let max_norm = vectors
+                .iter()
+                .map(|v| v.norm())
+                .filter(|n| n.is_finite())
+                .fold(0.0, f64::max);
             arrows.push(ArrowLayer {
                 name: name.into(),
                 colour,
                 segments,
+                length: if layers.unit_arrows {
+                    ArrowLength::Direction
+                } else {
+                    ArrowLength::Sqrt {
+                        reference: max_norm,
+                        reference_length: 0.9 * cell * layers.arrow_scale as f64,
+                    }
+                },
             });
         }
     };
@@ -283,17 +368,22 @@ pub fn field_scene(field: &FieldResult, layers: &spec::LayerSpec, title: &str) -
         push("learned score", palette::LEARNED_ARROWS, &field.learned);
     }
     if layers.tweedie_arrows {
-        let segments = field
+        let segments: Vec<(Point, Point)> = field
             .arrow_nodes
             .iter()
             .zip(&field.tweedie)
             .map(|(x, d)| (*x, x + d))
             .filter(|(_, t)| is_finite(t))
             .collect();
+        let longest = segments
+            .iter()
+            .map(|(x, t)| (t - x).norm())
+            .fold(0.0, f64::max);
         arrows.push(ArrowLayer {
-            name: "Tweedie E[x0|x]".into(),
+            name: "Tweedie E[x₀|x] − x".into(),
             colour: palette::TWEEDIE_ARROWS,
             segments,
+            length: ArrowLength::Actual { max: longest },
         });
     }
     Scene {

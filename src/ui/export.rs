@@ -82,6 +82,7 @@ impl Exporter {
 pub enum ExportKind {
     Png,
     Svg,
+    Pdf,
     SamplesCsv,
     /// The field on the heat grid, in the columns of `scorefield field` (`field/csv.rs`): the
     /// reference field, and the learned one beside it once a model exists.
@@ -141,22 +142,31 @@ impl ScorefieldApp {
         };
         let mut started = Vec::new();
         match kind {
-            ExportKind::Png | ExportKind::Svg => {
+            ExportKind::Png | ExportKind::Svg | ExportKind::Pdf => {
                 for i in 0..panes {
                     let Some(scene) = self.pane_scene(i) else {
                         self.messages
                             .error("nothing to export yet: the field is still being computed");
                         return;
                     };
-                    let png = kind == ExportKind::Png;
-                    let path = suffix(i, if png { "png" } else { "svg" });
+                    let (ext, size) = match kind {
+                        ExportKind::Png => ("png", (1600, 1200)),
+                        ExportKind::Svg => ("svg", (1200, 900)),
+                        _ => ("pdf", (1200, 900)),
+                    };
+                    let path = suffix(i, ext);
                     let target = path.clone();
                     started.push(self.exporter.spawn(path, move || {
-                        if png {
-                            crate::render::write_png(&scene, 1600, 1200, &target)
-                        } else {
-                            crate::render::write_svg(&scene, 1200, 900, &target)
-                        }
+                        let size = crate::render::files::FigureSize {
+                            width: size.0,
+                            height: size.1,
+                            scale: 1.0,
+                        };
+                        crate::render::files::write_figure(
+                            std::slice::from_ref(&scene),
+                            size,
+                            &target,
+                        )
                     }));
                 }
             }
@@ -232,7 +242,11 @@ impl ScorefieldApp {
 /// The app's GIF: frames, frames per second, and size in pixels.
 pub const GIF_FRAMES: usize = 40;
 pub const GIF_FPS: u32 = 10;
-pub const GIF_SIZE: (u32, u32) = (800, 600);
+pub const GIF_SIZE: crate::render::files::FigureSize = crate::render::files::FigureSize {
+    width: 800,
+    height: 600,
+    scale: 1.0,
+};
 
 /// The field on the view's heat grid as CSV, in the columns of `scorefield field`: the reference
 /// field, and the learned field (unconditional) beside it when a model exists.

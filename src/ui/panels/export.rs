@@ -24,7 +24,7 @@ impl Panel for ExportPanel {
                     .hint_text("figures/slide3"),
             )
             .on_hover_text(
-                "the path prefix of the exported files: -A / -B per pane, .png, .svg, .gif, .csv",
+                "the path prefix of the exported files: -A / -B per pane, .png, .svg, .pdf, .gif, .csv",
             );
         });
         let buttons: [&[(&str, &str, ExportKind)]; 2] = [
@@ -36,8 +36,13 @@ impl Panel for ExportPanel {
                 ),
                 (
                     "Export SVG",
-                    "one file per pane in compare mode",
+                    "vector, text as outlines in the shipped font, the heatmap one embedded image; one file per pane in compare mode",
                     ExportKind::Svg,
+                ),
+                (
+                    "Export PDF",
+                    "vector, selectable text in the shipped font, the heatmap one embedded image; one file per pane in compare mode",
+                    ExportKind::Pdf,
                 ),
                 (
                     "Export samples CSV",
@@ -53,7 +58,7 @@ impl Panel for ExportPanel {
             &[
                 (
                     "Export field CSV",
-                    "x, y, log q_σ, the exact score and, with a trained model, the learned score and |s_θ - grad log q_σ| on the heat grid (the columns of `scorefield field`)",
+                    "x, y, log q_σ, the exact score and, with a trained model, the learned score and |s_θ − ∇log q_σ| on the heat grid (the columns of `scorefield field`)",
                     ExportKind::FieldCsv,
                 ),
                 (
