@@ -305,8 +305,18 @@ fn exports_from_the_app_write_files_and_refuse_a_second_export_of_the_same_file(
     let csv = std::fs::read_to_string(format!("{stem}-A.csv")).expect("csv");
     assert!(csv.starts_with("x,y,particle,diverged\n"));
     assert_eq!(csv.lines().count(), 1 + 1280);
+    // Pane B's figure: a valid SVG (text as outlines, the heatmap one image) of the scene whose
+    // title names its sampler.
     let svg = std::fs::read_to_string(format!("{stem}-B.svg")).expect("svg");
-    assert!(svg.contains("annealed-langevin"));
+    let doc = roxmltree::Document::parse(&svg).expect("the exported SVG parses");
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("image"))
+            .count(),
+        1
+    );
+    let title = h.state().pane_scene(1).expect("pane B's scene").title;
+    assert!(title.contains("annealed-langevin"), "{title}");
     // A refusal, if it happened, names the file.
     for e in h.state().errors() {
         assert!(e.contains("is still being exported"), "{e}");

@@ -80,6 +80,15 @@ fn mode_bars<DB: DrawingBackend>(
     text_px: u32,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let k = modes.fractions.len().max(1) as f64;
+    // The axis fits the tallest bar with room for its printed value above it.
+    let tallest = modes
+        .fractions
+        .iter()
+        .chain(&modes.targets)
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let top = (tallest * 1.3).clamp(0.05, 1.2);
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!(
@@ -90,7 +99,7 @@ fn mode_bars<DB: DrawingBackend>(
         )
         .margin(text_px / 2)
         .y_label_area_size(text_px * 3)
-        .build_cartesian_2d(-0.5..k - 0.5, 0.0..1.2)?;
+        .build_cartesian_2d(-0.5..k - 0.5, 0.0..top)?;
     chart
         .configure_mesh()
         .disable_mesh()
@@ -109,7 +118,7 @@ fn mode_bars<DB: DrawingBackend>(
         ])?;
         chart.draw_series(std::iter::once(Text::new(
             format!("{f:.2}"),
-            (x - 0.38, (f + 0.17).min(1.18)),
+            (x - 0.38, (f + 0.2 * top).min(0.98 * top)),
             ("sans-serif", text_px).into_font().color(&colour),
         )))?;
     }
