@@ -375,10 +375,11 @@ pub fn draw<DB: DrawingBackend>(
             full
         }
     };
+    let title_h = (f64::from(title_px) * 1.5).round() as u32;
     let build = |extra: (u32, u32)| {
         ChartBuilder::on(&plot_area)
-            .caption(&scene.title, ("sans-serif", title_px))
             .margin(size.px(8.0))
+            .margin_top(size.px(8.0) + title_h)
             .margin_left(size.px(8.0) + extra.0)
             .margin_right(size.px(8.0) + extra.0 + bar_w)
             .margin_bottom(size.px(8.0) + extra.1)
@@ -406,6 +407,7 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_formatter(&|v| tick(*v))
         .draw()
         .map_err(err)?;
+    title(root, &chart, &scene.title, title_px).map_err(err)?;
     if let Some(heat) = &scene.heat {
         heatmap(&chart.plotting_area().strip_coord_spec(), heat, heat_draw).map_err(err)?;
     }
@@ -465,6 +467,31 @@ pub fn draw<DB: DrawingBackend>(
     // No `present` here: on the SVG backend it closes the document, and a multi-pane figure
     // draws several scenes into one. The caller presents the whole figure once.
     Ok(())
+}
+
+/// The title above the plotting area: centred on it, moved sideways only as far as it must to
+/// stay inside the pane (a title may be wider than the plot).
+fn title<
+    DB: DrawingBackend,
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<DB, Cartesian2d<X, Y>>,
+    text: &str,
+    text_px: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let font = ("sans-serif", text_px).into_font();
+    let (text_w, _) = root.estimate_text_size(text, &font.clone().into())?;
+    let (w, _) = root.dim_in_pixel();
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let base = root.get_base_pixel();
+    let centre = (xs.start + xs.end) / 2 - base.0;
+    let margin = (text_px / 2) as i32;
+    let max_x = (w as i32 - margin - text_w as i32).max(margin);
+    let x = (centre - text_w as i32 / 2).clamp(margin, max_x);
+    let y = ys.start - base.1 - (f64::from(text_px) * 1.35) as i32;
+    root.draw(&Text::new(text.to_string(), (x, y.max(0)), font))
 }
 
 /// The heatmap over the plotting area `area`: its pixels, or the vector outputs' placeholder.
