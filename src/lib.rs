@@ -25,6 +25,7 @@ pub mod runtime_dir;
 pub mod sample;
 pub mod scene;
 pub mod session;
+pub mod simd;
 pub mod timing;
 pub mod train;
 pub mod ui;

@@ -652,9 +652,35 @@ fn bench_train_prints_json_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
-    // Four DSM configurations and the grid, each on 1 and 2 threads.
-    assert_eq!(lines.len(), 10);
-    for l in &lines {
+    // The FMA ceiling, then four DSM configurations and the grid, each on 1 and 2 threads.
+    assert_eq!(lines.len(), 11);
+    assert_eq!(lines[0]["bench"], "fma_peak");
+    assert!(lines[0]["gflops_median"].as_f64().is_some_and(|v| v > 0.5));
+    // Counted multiply-adds: 3 passes (forward, two backward products) over the layers of
+    // 3-128-128-128-2 at batch 512, and the forward pass over the 128 x 128 grid.
+    let layers = 3 * 128 + 128 * 128 * 2 + 128 * 2;
+    for l in &lines[1..] {
+        let expected = match (
+            l["bench"].as_str(),
+            l["model"].as_str(),
+            l["batch"].as_u64(),
+        ) {
+            (Some("dsm_train"), Some("3-128-128-128-2"), Some(512)) => 3 * 512 * layers,
+            (Some("grid_infer"), _, _) => 128 * 128 * layers,
+            _ => continue,
+        };
+        // Within 1 %: the gradient with respect to the input itself is not formed.
+        assert!(
+            l["multiply_adds_per_unit"]
+                .as_u64()
+                .is_some_and(|m| m.abs_diff(expected as u64) <= expected as u64 / 100),
+            "{l}"
+        );
+        // (A debug build's FMA loop is not the ceiling, so the fraction is only checked sane.)
+        let fraction = l["fma_fraction"].as_f64().unwrap_or(f64::NAN);
+        assert!(fraction.is_finite() && fraction > 0.0, "{l}");
+    }
+    for l in &lines[1..] {
         assert_eq!(l["impl"], "scorefield");
         let metric = if l["bench"] == "grid_infer" {
             "grids_per_s"
@@ -707,4 +733,38 @@ fn app_launch_flags_are_checked_before_the_window_opens() {
         assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+}
+
+/// The vector kernels change speed, not results: training with the kernels built for the
+/// baseline instruction set and for the best one the CPU has writes the same model, bit for
+/// bit (element-wise kernels have no reductions to reorder).
+#[test]
+fn every_simd_level_trains_the_same_model() {
+    let dir = scratch("simd-levels");
+    let mut models = Vec::new();
+    for level in ["baseline", "best"] {
+        let out = dir.join(format!("{level}.json"));
+        run_ok(
+            bin()
+                .env("SCOREFIELD_SIMD", level)
+                .args([
+                    "train",
+                    "--preset",
+                    "ring8",
+                    "--objective",
+                    "ism",
+                    "--sigma",
+                    "0.5",
+                ])
+                .args([
+                    "--steps", "20", "--batch", "64", "--hidden", "32,32", "--out",
+                ])
+                .arg(&out),
+        );
+        models.push(std::fs::read(&out).expect("model"));
+    }
+    assert!(
+        models[0] == models[1],
+        "the levels trained different models"
+    );
 }

@@ -36,6 +36,41 @@ fn time_windows(windows: usize, window_s: f64, mut f: impl FnMut() -> f64) -> (V
     (rates, warmup_s)
 }
 
+/// The machine's ceiling: the single-core f32 FMA rate ([`crate::simd::fma_peak_gflops`]),
+/// median of three windows.
+fn fma_peak(window_s: f64) -> (Value, f64) {
+    let rates: Vec<f64> = (0..3)
+        .map(|_| crate::simd::fma_peak_gflops(window_s.max(0.2)))
+        .collect();
+    let v = line("fma_peak", 1, "", json!({}), "gflops", rates, 0.0);
+    let median = v["gflops_median"].as_f64().unwrap_or(f64::NAN);
+    (v, median)
+}
+
+/// What a rate means in arithmetic: `macs` counted multiply-adds per unit of work at the
+/// median rate, as GFLOP/s and as a fraction of `threads` cores at the measured FMA rate.
+fn arithmetic(line: &mut Value, metric: &str, macs: u64, peak_gflops: f64, threads: usize) {
+    let rate = line[format!("{metric}_median")]
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    let gflops = 2.0 * macs as f64 * rate / 1e9;
+    if let Value::Object(m) = line {
+        m.insert("multiply_adds_per_unit".into(), json!(macs));
+        m.insert("gflops".into(), json!(gflops));
+        m.insert(
+            "fma_fraction".into(),
+            json!(gflops / (peak_gflops * threads as f64)),
+        );
+    }
+}
+
+/// The products' multiply-adds of one call of `f`.
+fn counted(f: impl FnOnce()) -> u64 {
+    let before = crate::nn::products::multiply_adds();
+    f();
+    crate::nn::products::multiply_adds() - before
+}
+
 fn line(
     bench: &str,
     threads: usize,
@@ -55,6 +90,7 @@ fn line(
         format!("{metric}_min"): min,
         format!("{metric}_max"): max,
         "warmup_s": warmup_s,
+        "simd": crate::simd::level().name(),
     });
     if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
         m.extend(e);
@@ -93,7 +129,8 @@ pub fn run(windows: usize, window_s: f64, only: &[String]) -> Result<Vec<Value>,
         ("ism_train", Objective::Ism, vec![128, 128, 128], 512),
         ("ssm_train", ssm, vec![128, 128, 128], 512),
     ];
-    let mut out = Vec::new();
+    let (peak_line, peak) = fma_peak(window_s);
+    let mut out = vec![peak_line];
     for (bench, objective, hidden, batch) in cases.iter().filter(|c| wanted(c.0)) {
         for threads in [1, 2] {
             let mut trainer = Trainer::new(
@@ -101,11 +138,14 @@ pub fn run(windows: usize, window_s: f64, only: &[String]) -> Result<Vec<Value>,
                 data.clone(),
             )?;
             let model = trainer.net().config.shape_name();
+            let macs = counted(|| {
+                trainer.step();
+            });
             let (rates, warmup_s) = time_windows(windows, window_s, || {
                 trainer.step();
                 1.0
             });
-            out.push(line(
+            let mut l = line(
                 bench,
                 threads,
                 &model,
@@ -113,7 +153,9 @@ pub fn run(windows: usize, window_s: f64, only: &[String]) -> Result<Vec<Value>,
                 "steps_per_s",
                 rates,
                 warmup_s,
-            ));
+            );
+            arithmetic(&mut l, "steps_per_s", macs, peak, threads);
+            out.push(l);
         }
     }
     if wanted("time_to_field") {
@@ -140,18 +182,22 @@ pub fn run(windows: usize, window_s: f64, only: &[String]) -> Result<Vec<Value>,
             .num_threads(threads)
             .build()
             .map_err(|e| e.to_string())?;
+        let grid = || {
+            let mut s = vec![Point::zeros(); nodes.len()];
+            nodes
+                .par_chunks(256)
+                .zip(s.par_chunks_mut(256))
+                .for_each(|(x, o)| source.score_batch(NoiseLevel::Ve { sigma: 0.5 }, x, o));
+        };
+        let macs = pool.install(|| counted(grid));
         let (rates, warmup_s) = pool.install(|| {
             time_windows(windows, window_s, || {
-                let mut s = vec![Point::zeros(); nodes.len()];
-                nodes
-                    .par_chunks(256)
-                    .zip(s.par_chunks_mut(256))
-                    .for_each(|(x, o)| source.score_batch(NoiseLevel::Ve { sigma: 0.5 }, x, o));
+                grid();
                 1.0
             })
         });
         let model = trainer.net().config.shape_name();
-        out.push(line(
+        let mut l = line(
             "grid_infer",
             threads,
             &model,
@@ -159,7 +205,9 @@ pub fn run(windows: usize, window_s: f64, only: &[String]) -> Result<Vec<Value>,
             "grids_per_s",
             rates,
             warmup_s,
-        ));
+        );
+        arithmetic(&mut l, "grids_per_s", macs, peak, threads);
+        out.push(l);
     }
     Ok(out)
 }

@@ -139,6 +139,19 @@ fn tanh<T: Real>(z: T) -> T {
 impl Activation {
     /// `z += b` (per column), `h = f(z)` (the forward pass of inference).
     pub fn apply<T: Real>(&self, z: &mut [T], b: &[T], rows: usize, h: &mut [T]) {
+        crate::simd::vectorized(Columns {
+            act: *self,
+            z,
+            b,
+            rows,
+            h,
+            df: None,
+            d2f: None,
+        });
+    }
+
+    #[inline(always)]
+    fn apply_columns<T: Real>(&self, z: &mut [T], b: &[T], rows: usize, h: &mut [T]) {
         for (zc, hc) in z.chunks_mut(rows).zip(h.chunks_mut(rows)) {
             match self {
                 Activation::Silu => {
@@ -165,6 +178,26 @@ impl Activation {
 
     /// `z += b`, `h = f(z)`, `df = f'(z)` (the forward pass of training).
     pub fn apply_df<T: Real>(&self, z: &mut [T], b: &[T], rows: usize, h: &mut [T], df: &mut [T]) {
+        crate::simd::vectorized(Columns {
+            act: *self,
+            z,
+            b,
+            rows,
+            h,
+            df: Some(df),
+            d2f: None,
+        });
+    }
+
+    #[inline(always)]
+    fn apply_df_columns<T: Real>(
+        &self,
+        z: &mut [T],
+        b: &[T],
+        rows: usize,
+        h: &mut [T],
+        df: &mut [T],
+    ) {
         let one = T::one();
         let columns = z
             .chunks_mut(rows)
@@ -208,10 +241,52 @@ impl Activation {
         df: &mut [T],
         d2f: &mut [T],
     ) {
-        self.apply_df(z, b, rows, h, df);
-        d2f.iter_mut()
-            .zip(z.iter())
-            .for_each(|(d2, z)| *d2 = self.df_d2f(*z).1);
+        crate::simd::vectorized(Columns {
+            act: *self,
+            z,
+            b,
+            rows,
+            h,
+            df: Some(df),
+            d2f: Some(d2f),
+        });
+    }
+}
+
+/// One of the bias-and-activation kernels, run compiled for the CPU's vector instructions
+/// ([`crate::simd`]): `h` always, `f'` into `df` and `f''` into `d2f` when given.
+struct Columns<'a, T> {
+    act: Activation,
+    z: &'a mut [T],
+    b: &'a [T],
+    rows: usize,
+    h: &'a mut [T],
+    df: Option<&'a mut [T]>,
+    d2f: Option<&'a mut [T]>,
+}
+
+impl<T: Real> crate::simd::Kernel for Columns<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let Columns {
+            act,
+            z,
+            b,
+            rows,
+            h,
+            df,
+            d2f,
+        } = self;
+        match df {
+            None => act.apply_columns(z, b, rows, h),
+            Some(df) => act.apply_df_columns(z, b, rows, h, df),
+        }
+        if let Some(d2f) = d2f {
+            d2f.iter_mut()
+                .zip(z.iter())
+                .for_each(|(d2, z)| *d2 = act.df_d2f(*z).1);
+        }
     }
 }
 

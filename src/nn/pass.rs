@@ -264,8 +264,9 @@ pub fn forward<T: Real>(net: &Mlp<T>, ws: &mut Workspace<T>) {
         &mut ws.out,
     );
     if with_tangents {
-        ws.dout.gemm(
-            T::one(),
+        // Two output rows: the thin kernel (nalgebra's own loop would take this shape).
+        gemm_nn(
+            &mut ws.dout,
             &net.weights[n_hidden],
             &ws.dh[n_hidden],
             T::zero(),

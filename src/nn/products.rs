@@ -9,6 +9,20 @@
 
 use super::real::Real;
 use nalgebra::{DMatrix, DMatrixView, Dyn};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Multiply-adds done by the products since the process started (`m n k` per product), for
+/// the benchmarks' GFLOP/s. One relaxed atomic add per product call.
+static MULTIPLY_ADDS: AtomicU64 = AtomicU64::new(0);
+
+/// The products' multiply-adds so far (read before and after a piece of work).
+pub fn multiply_adds() -> u64 {
+    MULTIPLY_ADDS.load(Ordering::Relaxed)
+}
+
+fn count(c: &DMatrix<impl Real>, inner: usize) {
+    MULTIPLY_ADDS.fetch_add((c.nrows() * c.ncols() * inner) as u64, Ordering::Relaxed);
+}
 
 /// The transpose of `m` as a strided view (no copy).
 fn t<T: Real>(m: &DMatrix<T>) -> DMatrixView<'_, T, Dyn, Dyn> {
@@ -21,6 +35,7 @@ fn uses_matrixmultiply<T: Real>(c: &DMatrix<T>, a_rows: usize, a_cols: usize) ->
 }
 
 /// `c = beta c` (with `beta = 0` overwriting, so stale NaNs never survive).
+#[inline(always)]
 fn scale_into<T: Real>(c: &mut [T], beta: T) {
     if beta == T::zero() {
         c.fill(T::zero());
@@ -31,10 +46,45 @@ fn scale_into<T: Real>(c: &mut [T], beta: T) {
 
 /// `c = a b + beta c`.
 pub fn gemm_nn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
+    count(c, a.ncols());
     if uses_matrixmultiply(c, a.nrows(), a.ncols()) {
         c.gemm(T::one(), a, b, beta);
         return;
     }
+    crate::simd::vectorized(Thin {
+        c,
+        a,
+        b,
+        beta,
+        b_transposed: false,
+    });
+}
+
+/// A thin product run compiled for the CPU's vector instructions ([`crate::simd`]).
+struct Thin<'a, T: Real> {
+    c: &'a mut DMatrix<T>,
+    a: &'a DMatrix<T>,
+    b: &'a DMatrix<T>,
+    beta: T,
+    /// `c = a b^T` instead of `c = a b`.
+    b_transposed: bool,
+}
+
+impl<T: Real> crate::simd::Kernel for Thin<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        if self.b_transposed {
+            thin_nt(self.c, self.a, self.b, self.beta)
+        } else {
+            thin_nn(self.c, self.a, self.b, self.beta)
+        }
+    }
+}
+
+/// `c = a b + beta c` for shapes matrixmultiply does not take.
+#[inline(always)]
+fn thin_nn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
     let (m, k) = (a.nrows(), a.ncols());
     scale_into(c.as_mut_slice(), beta);
     let (a, b) = (a.as_slice(), b.as_slice());
@@ -60,10 +110,23 @@ pub fn gemm_nn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta
 
 /// `c = a b^T + beta c` (`a` is `m x B`, `b` is `n x B`).
 pub fn gemm_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
+    count(c, a.ncols());
     if uses_matrixmultiply(c, a.nrows(), a.ncols()) {
         c.gemm(T::one(), a, &t(b), beta);
         return;
     }
+    crate::simd::vectorized(Thin {
+        c,
+        a,
+        b,
+        beta,
+        b_transposed: true,
+    });
+}
+
+/// `c = a b^T + beta c` for shapes matrixmultiply does not take.
+#[inline(always)]
+fn thin_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
     let (m, n) = (c.nrows(), c.ncols());
     scale_into(c.as_mut_slice(), beta);
     let (a, b) = (a.as_slice(), b.as_slice());
@@ -97,6 +160,7 @@ pub fn gemm_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta
 /// `c = a^T b + beta c`.
 pub fn gemm_tn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
     if uses_matrixmultiply(c, a.ncols(), a.nrows()) {
+        count(c, a.nrows());
         c.gemm(T::one(), &t(a), b, beta);
     } else {
         // One side of `a` is small here: its transpose is a cheap copy.
