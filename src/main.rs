@@ -13,6 +13,7 @@ fn main() {
             command,
             &Frontends {
                 bench_frame: scorefield::ui::bench_frame::run,
+                bench_app: scorefield::ui::bench_app::run,
             },
         ),
         None => scorefield::ui::run_app(scorefield::ui::Launch {

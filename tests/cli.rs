@@ -440,9 +440,15 @@ fn bench_sample_prints_json_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
-    assert_eq!(lines.len(), 2);
-    for (line, threads) in lines.iter().zip([1, 2]) {
-        assert_eq!(line["bench"], "langevin_analytic_gmm8");
+    assert_eq!(lines.len(), 4);
+    let expected = [
+        ("langevin_analytic_gmm8", 1),
+        ("langevin_analytic_gmm8", 2),
+        ("langevin_learned_3-128-128-128-2", 1),
+        ("langevin_learned_3-128-128-128-2", 2),
+    ];
+    for (line, (bench, threads)) in lines.iter().zip(expected) {
+        assert_eq!(line["bench"], bench);
         assert_eq!(line["impl"], "scorefield");
         assert_eq!(line["threads"], threads);
         assert_eq!(line["particles"], 2000);
@@ -767,4 +773,29 @@ fn every_simd_level_trains_the_same_model() {
         models[0] == models[1],
         "the levels trained different models"
     );
+}
+
+/// `bench app` runs the real app headless and reports what a lecturer feels; its duration is
+/// checked like every other number.
+#[test]
+fn bench_app_runs_the_app_headless_and_reports() {
+    let out = run_ok(
+        bin()
+            .env("XDG_RUNTIME_DIR", scratch("bench-app-runtime"))
+            .args(["bench", "app", "--seconds", "3"]),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+    assert_eq!(line["bench"], "app");
+    for key in [
+        "train_steps_per_s",
+        "bench_train_steps_per_s",
+        "field_refreshes_per_s",
+        "ui_ms_per_frame_median",
+    ] {
+        assert!(line[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {line}");
+    }
+    assert!(line["frames"].as_u64().is_some_and(|f| f > 20), "{line}");
+    let err = run_err(bin().args(["bench", "app", "--seconds", "nan"]));
+    assert!(err.contains("--seconds must be in 1..=600"), "{err}");
 }

@@ -613,3 +613,58 @@ fn denoise_takes_one_tweedie_step_at_the_final_level() {
         assert!((expected - y).norm() < 1e-12, "{expected:?} vs {y:?}");
     }
 }
+
+/// The reused inference workspace gives every chunk its own answer: chunks of changing sizes
+/// and two models of different widths, interleaved on one thread, score as each point alone
+/// does.
+#[test]
+fn reused_inference_workspaces_score_like_fresh_ones() {
+    let wide = {
+        let mut m = random_model(0, OutputParam::DivideBySigma, NoiseKind::Ve);
+        m.net = Mlp::new(
+            MlpConfig {
+                hidden: vec![33, 9],
+                ..m.net.config.clone()
+            },
+            5,
+        );
+        m
+    };
+    let models = [
+        Arc::new(random_model(0, OutputParam::DivideBySigma, NoiseKind::Ve)),
+        Arc::new(wide),
+    ];
+    let xs: Vec<Point> = (0..300)
+        .map(|i| Point::new(0.05 * i as f64 - 7.0, (0.37 * i as f64).sin() * 3.0))
+        .collect();
+    let level = NoiseLevel::Ve { sigma: 0.7 };
+    let alone = |model: &Arc<ScoreModel>| -> Vec<Point> {
+        xs.iter()
+            .map(|x| {
+                let mut o = [Point::zeros()];
+                LearnedScore::new(model.clone()).score_batch(
+                    level,
+                    std::slice::from_ref(x),
+                    &mut o,
+                );
+                o[0]
+            })
+            .collect()
+    };
+    let expected = [alone(&models[0]), alone(&models[1])];
+    for chunk in [256, 7, 256, 300, 1] {
+        for (model, want) in models.iter().zip(&expected) {
+            let source = LearnedScore::new(model.clone());
+            let mut got = vec![Point::zeros(); xs.len()];
+            for (x, o) in xs.chunks(chunk).zip(got.chunks_mut(chunk)) {
+                source.score_batch(level, x, o);
+            }
+            for (g, w) in got.iter().zip(want) {
+                assert!(
+                    (g - w).norm() <= 1e-5 * (1.0 + w.norm()),
+                    "chunk {chunk}: {g} vs {w}"
+                );
+            }
+        }
+    }
+}

@@ -15,6 +15,15 @@ pub enum BenchKind {
         #[arg(long, default_value_t = 60)]
         frames: usize,
     },
+    /// The real app without a window (ring8, default settings, training and both panes
+    /// playing, frames at 60 Hz): training steps/s beside the same configuration alone, field
+    /// refreshes/s, sampler steps/s, the UI thread's ms per frame and the seconds until the
+    /// learned field's mean relative Fisher is at most 0.1.
+    App {
+        /// Seconds to run the app.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
     /// Training steps per second (NCSN DSM at several widths and batches, ISM and SSM at batch
     /// 512) and learned-field evaluation on a 128x128 grid, on 1 and 2 threads.
     Train {
@@ -70,6 +79,8 @@ pub enum BenchKind {
 pub struct Frontends {
     /// `bench frame`: the frame benchmark of the app, one JSON object per part.
     pub bench_frame: fn(usize) -> Result<Vec<serde_json::Value>, String>,
+    /// `bench app`: the app run headless for some seconds, one JSON object.
+    pub bench_app: fn(f64) -> Result<Vec<serde_json::Value>, String>,
 }
 
 impl Frontends {
@@ -105,6 +116,15 @@ pub fn run(which: &BenchKind, frontends: &Frontends) -> Result<(), String> {
             }
             Ok(())
         }
+        BenchKind::App { seconds } => {
+            if !(seconds.is_finite() && (1.0..=600.0).contains(&seconds)) {
+                return Err(format!("--seconds must be in 1..=600, got {seconds}"));
+            }
+            for line in (frontends.bench_app)(seconds)? {
+                println!("{line}");
+            }
+            Ok(())
+        }
         BenchKind::Frame { frames } => {
             for line in frontends.bench_frame(frames.max(1))? {
                 println!("{line}");
@@ -126,9 +146,45 @@ pub fn run(which: &BenchKind, frontends: &Frontends) -> Result<(), String> {
             windows,
             steps,
         } => {
-            for threads in [1, 2] {
-                let line = bench_sample(threads, particles, windows.max(1), steps.max(1))?;
-                println!("{line}");
+            let data = preset("ring8")?.dataset();
+            let Dataset::Mixture(mixture) = &data else {
+                return Err("ring8 is a mixture".to_string());
+            };
+            let exact = ExactMixtureScore { mixture };
+            // An untrained 3-128-128-128-2 NCSN network: the cost of a learned score does not
+            // depend on its weights.
+            let model = crate::nn::ScoreModel {
+                net: crate::nn::Mlp::new(
+                    crate::nn::MlpConfig {
+                        hidden: vec![128, 128, 128],
+                        ..crate::train::TrainConfig::ncsn_default(
+                            crate::dist::SigmaSchedule::geometric(8.0, 0.01, 10)?,
+                        )
+                        .mlp_config(0)
+                    },
+                    0,
+                ),
+                noise: crate::nn::NoiseKind::Ve,
+            };
+            let learned = crate::sample::LearnedScore::new(std::sync::Arc::new(model));
+            let runs: [(&str, SamplerKind, &dyn crate::sample::ScoreSource); 2] = [
+                (
+                    "langevin_analytic_gmm8",
+                    SamplerKind::AnnealedLangevin,
+                    &exact,
+                ),
+                (
+                    "langevin_learned_3-128-128-128-2",
+                    SamplerKind::Langevin,
+                    &learned,
+                ),
+            ];
+            for (name, kind, source) in runs {
+                for threads in [1, 2] {
+                    let sizes = (threads, particles, windows.max(1), steps.max(1));
+                    let line = bench_sample(name, kind, source, &data, sizes)?;
+                    println!("{line}");
+                }
             }
             Ok(())
         }
@@ -137,24 +193,27 @@ pub fn run(which: &BenchKind, frontends: &Frontends) -> Result<(), String> {
 
 pub use crate::timing::summary;
 
+/// One sampler benchmark: `kind` with `source` on ring8, `(threads, particles, windows,
+/// steps per window)`.
 fn bench_sample(
-    threads: usize,
-    particles: usize,
-    windows: usize,
-    steps: usize,
+    name: &str,
+    kind: SamplerKind,
+    source: &dyn crate::sample::ScoreSource,
+    data: &Dataset,
+    (threads, particles, windows, steps): (usize, usize, usize, usize),
 ) -> Result<serde_json::Value, String> {
-    let data = preset("ring8")?.dataset();
-    let Dataset::Mixture(mixture) = &data else {
-        return Err("ring8 is a mixture".to_string());
-    };
-    let source = ExactMixtureScore { mixture };
     let settings = SamplerSettings {
-        // Ten levels (MATH §8), enough steps per level to cover the warm-up and every window.
-        n_steps: Some((steps * (windows + 1)).div_ceil(10)),
+        // Enough steps for the warm-up and every window: in all, or per level of ten levels
+        // (MATH §8).
+        n_steps: Some(if kind.is_single_level() {
+            steps * (windows + 1)
+        } else {
+            (steps * (windows + 1)).div_ceil(10)
+        }),
         n_levels: Some(10),
-        ..SamplerSettings::new(SamplerKind::AnnealedLangevin)
+        ..SamplerSettings::new(kind)
     };
-    let plan = Plan::build(&settings, &DataInfo::of(&data), &source)?;
+    let plan = Plan::build(&settings, &DataInfo::of(data), source)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -162,12 +221,12 @@ fn bench_sample(
     let (warmup_s, rates) = pool.install(|| {
         let mut run = SamplerRun::new(plan, particles, 1);
         let t0 = Instant::now();
-        run.advance(&source, steps);
+        run.advance(source, steps);
         let warmup_s = t0.elapsed().as_secs_f64();
         let rates: Vec<f64> = (0..windows)
             .map(|_| {
                 let t = Instant::now();
-                let done = run.advance(&source, steps);
+                let done = run.advance(source, steps);
                 (done * particles) as f64 / t.elapsed().as_secs_f64()
             })
             .collect();
@@ -175,11 +234,11 @@ fn bench_sample(
     });
     let (median, min, max) = summary(rates);
     Ok(serde_json::json!({
-        "bench": "langevin_analytic_gmm8",
+        "bench": name,
         "impl": "scorefield",
         "threads": threads,
         "particles": particles,
-        "sampler": "annealed-langevin",
+        "sampler": kind.name(),
         "particle_steps_per_s_median": median,
         "particle_steps_per_s_min": min,
         "particle_steps_per_s_max": max,

@@ -162,11 +162,35 @@ impl<T: Real> Workspace<T> {
         }
     }
 
-    /// Buffers for inference only: the forward pass skips the derivatives.
+    /// Buffers for inference only: the inputs, pre-activations, activations and output. The
+    /// derivative and backward buffers stay empty (the forward pass skips the derivatives), so
+    /// an inference workspace is a third of a training one.
     pub fn inference(net: &Mlp<T>, batch: usize) -> Workspace<T> {
-        let mut ws = Workspace::new(net, batch, 0);
+        let mut ws = Workspace::new(net, 0, 0);
+        let widths = net.config.widths();
+        ws.batch = batch;
         ws.for_training = false;
+        ws.h = widths[..widths.len() - 1]
+            .iter()
+            .map(|w| DMatrix::zeros(*w, batch))
+            .collect();
+        ws.z = widths[1..widths.len() - 1]
+            .iter()
+            .map(|w| DMatrix::zeros(*w, batch))
+            .collect();
+        ws.out = DMatrix::zeros(2, batch);
+        ws.scale = vec![T::one(); batch];
         ws
+    }
+
+    /// Whether this is an inference workspace for `net`'s layer widths and `batch` columns (so
+    /// it can be reused: every buffer is rewritten by the next pass).
+    pub fn fits_inference(&self, net: &Mlp<T>, batch: usize) -> bool {
+        let widths = net.config.widths();
+        !self.for_training
+            && self.batch == batch
+            && self.h.len() == widths.len() - 1
+            && self.h.iter().zip(&widths).all(|(h, w)| h.nrows() == *w)
     }
 
     pub fn batch(&self) -> usize {

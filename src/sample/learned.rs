@@ -16,6 +16,12 @@ use crate::nn::batch::{Batch, scores};
 use crate::nn::{NoiseKind, ScoreModel, Workspace};
 use std::sync::Arc;
 
+thread_local! {
+    /// The last inference workspace of this thread (see [`LearnedScore::net_outputs`]).
+    static INFERENCE: std::cell::RefCell<Option<Workspace<f32>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Noise levels below this are read as this (log sigma must stay finite).
 const SIGMA_FLOOR: f64 = 1e-4;
 
@@ -48,8 +54,17 @@ impl LearnedScore {
             dirs: Vec::new(),
             level: vec![0; n],
         };
-        let mut ws = Workspace::inference(&self.model.net, n);
-        scores(&self.model.net, &mut ws, &batch, 0..n, out);
+        let net = &self.model.net;
+        // One inference workspace per thread, reused while the shapes match: a field refresh
+        // evaluates hundreds of chunks, and allocating and zeroing the buffers for each cost as
+        // much as a layer's activations.
+        INFERENCE.with_borrow_mut(|slot| {
+            if !slot.as_ref().is_some_and(|ws| ws.fits_inference(net, n)) {
+                *slot = None;
+            }
+            let ws = slot.get_or_insert_with(|| Workspace::inference(net, n));
+            scores(net, ws, &batch, 0..n, out);
+        });
     }
 
     /// `s(x)` at `level` for one class (or the null class).

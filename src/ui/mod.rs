@@ -4,6 +4,7 @@
 //! needs from here).
 
 pub mod app;
+pub mod bench_app;
 pub mod bench_frame;
 pub mod command;
 pub mod export;
