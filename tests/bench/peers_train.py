@@ -9,6 +9,9 @@ Same workloads, same JSON line format (`bench`, `impl`, `threads`, `model`, `bat
   ssm_train   sliced score matching, one Rademacher projection, 3-128^3-2 at batch 512
   ism_train   implicit score matching with the exact trace (two JVPs in 2D), 3-128^3-2 at 512
   grid_infer  the network's output on a 128 x 128 grid at one sigma
+  langevin_analytic_gmm8            annealed Langevin with ring8's exact score, 10,000 particles
+                                    (JAX; the twin of `bench sample`), particle-steps/s
+  langevin_learned_3-128-128-128-2  Langevin with the network's score, 10,000 particles (JAX)
 
     python3 tests/bench/peers_train.py --impl jax|torch|torch-compile [--threads 1] \
         [--only dsm_train,grid_infer] [--windows 5 --window-s 0.4]
@@ -42,7 +45,7 @@ def ring8(n, rng):
     k = rng.integers(0, 8, n)
     angle = 2 * np.pi * k / 8
     centre = 4.0 * np.stack([np.cos(angle), np.sin(angle)], 1)
-    return (centre + 0.3 * rng.standard_normal((n, 2))).astype(np.float32)
+    return (centre + math.sqrt(0.1) * rng.standard_normal((n, 2))).astype(np.float32)
 
 
 def time_windows(windows, window_s, step):
@@ -146,6 +149,7 @@ def jax_suite(args, cases):
         macs = passes[bench] * forward_macs(hidden, batch)
         out.append(line(bench, "jax-jit", args.threads, hidden, batch, "steps_per_s", rates,
                         warmup, macs))
+    out += jax_sampling(args, jax, jnp, init, net)
     if "grid_infer" in args.only:
         params = init((128, 128, 128), jax.random.PRNGKey(0))
         g = np.linspace(-6, 6, 128, dtype=np.float32)
@@ -156,6 +160,60 @@ def jax_suite(args, cases):
                                      lambda: jax.block_until_ready(infer(params, grid, log_sigma)))
         out.append(line("grid_infer", "jax-jit", args.threads, (128, 128, 128), None,
                         "grids_per_s", rates, warmup, forward_macs((128, 128, 128), 128 * 128)))
+    return out
+
+
+def jax_sampling(args, jax, jnp, init, net):
+    """Langevin steps fused per call (lax.fori_loop over `steps`), 10,000 particles."""
+    n, steps, eps = 10_000, 100, 1e-3
+    angle = 2 * np.pi * np.arange(8) / 8
+    means = jnp.asarray(4.0 * np.stack([np.cos(angle), np.sin(angle)], 1), jnp.float32)
+
+    def exact_score(x, sigma):
+        var = 0.1 + sigma * sigma
+        d = means[None, :, :] - x[:, None, :]
+        logits = -0.5 * jnp.sum(d * d, -1) / var
+        r = jax.nn.softmax(logits, 1)
+        return jnp.sum(r[:, :, None] * d, 1) / var
+
+    params = init((128, 128, 128), jax.random.PRNGKey(0))
+
+    def learned_score(x, sigma):
+        return net(params, x, jnp.full(x.shape[0], jnp.log(sigma)))
+
+    out = []
+    for name, score in [("langevin_analytic_gmm8", exact_score),
+                        ("langevin_learned_3-128-128-128-2", learned_score)]:
+        if name not in args.only:
+            continue
+
+        @jax.jit
+        def run_level(x, key, sigma, score=score):
+            def body(_, carry):
+                x, key = carry
+                key, sub = jax.random.split(key)
+                z = jax.random.normal(sub, x.shape)
+                alpha = eps * sigma * sigma
+                return x + 0.5 * alpha * score(x, sigma) + jnp.sqrt(alpha) * z, key
+            return jax.lax.fori_loop(0, steps, body, (x, key))
+
+        state = [jnp.asarray(np.random.default_rng(0).uniform(-6, 6, (n, 2)), jnp.float32),
+                 jax.random.PRNGKey(1)]
+        sigmas = [float(s) for s in np.geomspace(20.0, 1.0, 10)]
+        level = [0]
+
+        def call():
+            sigma = sigmas[level[0] % len(sigmas)]
+            level[0] += 1
+            state[:] = run_level(state[0], state[1], sigma)
+            jax.block_until_ready(state[0])
+
+        rates, warmup = time_windows(args.windows, args.window_s, call)
+        median = statistics.median(rates) * n * steps
+        out.append({"bench": name, "impl": "jax-jit", "threads": args.threads, "particles": n,
+                    "particle_steps_per_s_median": median,
+                    "particle_steps_per_s_min": min(rates) * n * steps,
+                    "particle_steps_per_s_max": max(rates) * n * steps, "warmup_s": warmup})
     return out
 
 
@@ -224,7 +282,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--windows", type=int, default=5)
     ap.add_argument("--window-s", type=float, default=0.4)
-    ap.add_argument("--only", default="dsm_train,ssm_train,ism_train,grid_infer")
+    ap.add_argument("--only", default="dsm_train,ssm_train,ism_train,grid_infer,"
+                    "langevin_analytic_gmm8,langevin_learned_3-128-128-128-2")
     args = ap.parse_args()
     args.only = args.only.split(",")
     cases = [c for c in [
