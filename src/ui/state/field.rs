@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Re-evaluate the learned field at most this often while training runs.
-const MODEL_REFRESH: Duration = Duration::from_millis(100);
+const MODEL_REFRESH: Duration = Duration::from_millis(90);
 
 /// How the shown field relates to the one the settings ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
