@@ -9,6 +9,7 @@
 pub mod activation;
 pub mod adam;
 pub mod batch;
+mod dense_gemm;
 pub mod embedding;
 pub mod mlp;
 pub mod objective;
