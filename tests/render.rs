@@ -6,6 +6,9 @@ use scorefield::scene::figures::view_scene;
 use scorefield::session::{DataSpec, Session, Settings};
 use std::path::Path;
 use std::process::Command;
+use support::{bin, run_err, run_ok, scratch};
+
+mod support;
 
 fn size(width: u32, height: u32, scale: f64) -> FigureSize {
     FigureSize {
@@ -691,18 +694,12 @@ fn quiver_keys_are_round_and_true_to_the_length_rule() {
 /// with the same words.
 #[test]
 fn playlists_render_one_figure_per_slide_and_sizes_are_checked_alike() {
-    let bin = env!("CARGO_BIN_EXE_scorefield");
-    let dir = std::env::temp_dir().join(format!("scorefield-slides-{}", std::process::id()));
-    let out = Command::new(bin)
-        .args(["render", "--playlist", "lectures", "--format", "pdf"])
-        .args(["--width", "320", "--height", "240", "--out-dir"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let dir = scratch("slides");
+    run_ok(
+        bin()
+            .args(["render", "--playlist", "lectures", "--format", "pdf"])
+            .args(["--width", "320", "--height", "240", "--out-dir"])
+            .arg(&dir),
     );
     let count = scorefield::session::lectures::LECTURES.len();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -723,25 +720,20 @@ fn playlists_render_one_figure_per_slide_and_sizes_are_checked_alike() {
     )
     .expect("playlist");
     let gifs = dir.join("gifs");
-    let out = Command::new(bin)
-        .args(["animate", "--playlist"])
-        .arg(&playlist)
-        .args([
-            "--frames",
-            "2",
-            "--width",
-            "160",
-            "--height",
-            "120",
-            "--out-dir",
-        ])
-        .arg(&gifs)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        bin()
+            .args(["animate", "--playlist"])
+            .arg(&playlist)
+            .args([
+                "--frames",
+                "2",
+                "--width",
+                "160",
+                "--height",
+                "120",
+                "--out-dir",
+            ])
+            .arg(&gifs),
     );
     assert!(gifs.join("01-langevin.gif").exists() && gifs.join("02-tweedie.gif").exists());
     let bad: [(&[&str], &str); 4] = [
@@ -758,18 +750,14 @@ fn playlists_render_one_figure_per_slide_and_sizes_are_checked_alike() {
     ];
     for (flags, expected) in bad {
         for (command, file) in [("render", "x.png"), ("animate", "x.gif")] {
-            let out = Command::new(bin)
-                .args([command, "--preset", "ring8"])
-                .args(flags)
-                .arg("--out")
-                .arg(dir.join(file))
-                .output()
-                .expect("runs");
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                !out.status.success() && err.contains(expected),
-                "{command} {flags:?}: {err}"
+            let err = run_err(
+                bin()
+                    .args([command, "--preset", "ring8"])
+                    .args(flags)
+                    .arg("--out")
+                    .arg(dir.join(file)),
             );
+            assert!(err.contains(expected), "{command} {flags:?}: {err}");
             assert!(!dir.join(file).exists(), "{command} {flags:?} wrote a file");
         }
     }

@@ -205,12 +205,8 @@ pub fn run(args: &RenderArgs) -> Result<(), String> {
     });
     check_view(&view)?;
     if let Some(playlist) = &args.playlist {
-        let format = match args.format.as_str() {
-            "png" => FigureFormat::Png,
-            "svg" => FigureFormat::Svg,
-            "pdf" => FigureFormat::Pdf,
-            other => return Err(format!("--format '{other}': use png, svg or pdf")),
-        };
+        let format = FigureFormat::parse(&args.format)
+            .ok_or_else(|| format!("--format '{}': use png, svg or pdf", args.format))?;
         let dir = out_dir(args.out_dir.as_ref())?;
         for (stem, source) in slides(playlist)? {
             let out = dir.join(format!("{stem}.{}", format.extension()));

@@ -139,15 +139,7 @@ fn tanh<T: Real>(z: T) -> T {
 impl Activation {
     /// `z += b` (per column), `h = f(z)` (the forward pass of inference).
     pub fn apply<T: Real>(&self, z: &mut [T], b: &[T], rows: usize, h: &mut [T]) {
-        crate::simd::vectorized(Columns {
-            act: *self,
-            z,
-            b,
-            rows,
-            h,
-            df: None,
-            d2f: None,
-        });
+        self.columns(z, b, rows, h, None, None);
     }
 
     #[inline(always)]
@@ -178,15 +170,7 @@ impl Activation {
 
     /// `z += b`, `h = f(z)`, `df = f'(z)` (the forward pass of training).
     pub fn apply_df<T: Real>(&self, z: &mut [T], b: &[T], rows: usize, h: &mut [T], df: &mut [T]) {
-        crate::simd::vectorized(Columns {
-            act: *self,
-            z,
-            b,
-            rows,
-            h,
-            df: Some(df),
-            d2f: None,
-        });
+        self.columns(z, b, rows, h, Some(df), None);
     }
 
     #[inline(always)]
@@ -241,14 +225,27 @@ impl Activation {
         df: &mut [T],
         d2f: &mut [T],
     ) {
+        self.columns(z, b, rows, h, Some(df), Some(d2f));
+    }
+
+    /// Runs the [`Columns`] kernel compiled for the CPU's vector instructions.
+    fn columns<T: Real>(
+        &self,
+        z: &mut [T],
+        b: &[T],
+        rows: usize,
+        h: &mut [T],
+        df: Option<&mut [T]>,
+        d2f: Option<&mut [T]>,
+    ) {
         crate::simd::vectorized(Columns {
             act: *self,
             z,
             b,
             rows,
             h,
-            df: Some(df),
-            d2f: Some(d2f),
+            df,
+            d2f,
         });
     }
 }

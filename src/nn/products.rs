@@ -1,11 +1,11 @@
 //! Matrix products of the passes, column-major: `c = a b`, `c = a b^T`, `c = a^T b` (each
 //! `+ beta c`).
 //!
-//! Large products go to nalgebra's `gemm`, which hands them to matrixmultiply's SIMD kernels
-//! (transposed operands as strided views, no copies). nalgebra does that only when `c` and `a`
-//! have every dimension above 5; the thin products of this network (the input layer has 3 to 12
-//! inputs, the output layer 2 rows) would otherwise take its slow generic loop, so they have
-//! kernels here written as contiguous `axpy` / dot loops that vectorise.
+//! Large products go to the `gemm` crate's kernels (`dense_gemm`; transposed operands by their
+//! strides, no copies), or to nalgebra's matrixmultiply path where `SCOREFIELD_GEMM=
+//! matrixmultiply`. Products with a dimension of 5 or less (the input layer has 3 to 12 inputs,
+//! the output layer 2 rows) have kernels here written as contiguous `axpy` / dot loops that
+//! vectorise, run through [`crate::simd`] for the CPU's vector instructions.
 
 use super::real::Real;
 use nalgebra::{DMatrix, DMatrixView, Dyn};
@@ -29,8 +29,10 @@ fn t<T: Real>(m: &DMatrix<T>) -> DMatrixView<'_, T, Dyn, Dyn> {
     DMatrixView::from_slice_with_strides(m.as_slice(), m.ncols(), m.nrows(), m.nrows(), 1)
 }
 
-/// Whether nalgebra's `gemm` takes matrixmultiply's path for `c = a b` with `a` of this shape.
-fn uses_matrixmultiply<T: Real>(c: &DMatrix<T>, a_rows: usize, a_cols: usize) -> bool {
+/// Whether `c = a b` with `a` of this shape goes to the dense kernels ([`dense`]): every
+/// dimension above 5 (nalgebra's own threshold for matrixmultiply). Thinner products take the
+/// kernels below.
+fn is_dense<T: Real>(c: &DMatrix<T>, a_rows: usize, a_cols: usize) -> bool {
     c.nrows() > 5 && c.ncols() > 5 && a_rows > 5 && a_cols > 5
 }
 
@@ -80,7 +82,7 @@ fn scale_into<T: Real>(c: &mut [T], beta: T) {
 /// `c = a b + beta c`.
 pub fn gemm_nn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
     count(c, a.ncols());
-    if uses_matrixmultiply(c, a.nrows(), a.ncols()) {
+    if is_dense(c, a.nrows(), a.ncols()) {
         dense(c, (a, false), (b, false), beta);
         return;
     }
@@ -144,7 +146,7 @@ fn thin_nn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T)
 /// `c = a b^T + beta c` (`a` is `m x B`, `b` is `n x B`).
 pub fn gemm_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
     count(c, a.ncols());
-    if uses_matrixmultiply(c, a.nrows(), a.ncols()) {
+    if is_dense(c, a.nrows(), a.ncols()) {
         dense(c, (a, false), (b, true), beta);
         return;
     }
@@ -192,7 +194,7 @@ fn thin_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T)
 
 /// `c = a^T b + beta c`.
 pub fn gemm_tn<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T) {
-    if uses_matrixmultiply(c, a.ncols(), a.nrows()) {
+    if is_dense(c, a.ncols(), a.nrows()) {
         count(c, a.nrows());
         dense(c, (a, true), (b, false), beta);
     } else {

@@ -17,21 +17,27 @@ pub enum FigureFormat {
 }
 
 impl FigureFormat {
-    /// The format named by `path`'s extension (`.png`, `.svg` or `.pdf`, any case).
-    pub fn from_path(path: &Path) -> Result<FigureFormat, String> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match ext.as_deref() {
-            Some("png") => Ok(FigureFormat::Png),
-            Some("svg") => Ok(FigureFormat::Svg),
-            Some("pdf") => Ok(FigureFormat::Pdf),
-            _ => Err(format!(
-                "--out {}: use a .png, .svg or .pdf file name",
-                path.display()
-            )),
+    /// The format called `name` (`png`, `svg` or `pdf`, any case).
+    pub fn parse(name: &str) -> Option<FigureFormat> {
+        match name.to_ascii_lowercase().as_str() {
+            "png" => Some(FigureFormat::Png),
+            "svg" => Some(FigureFormat::Svg),
+            "pdf" => Some(FigureFormat::Pdf),
+            _ => None,
         }
+    }
+
+    /// The format named by `path`'s extension.
+    pub fn from_path(path: &Path) -> Result<FigureFormat, String> {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(FigureFormat::parse)
+            .ok_or_else(|| {
+                format!(
+                    "--out {}: use a .png, .svg or .pdf file name",
+                    path.display()
+                )
+            })
     }
 
     /// The extension files of this format carry.
@@ -104,32 +110,26 @@ fn draw_panes<DB: DrawingBackend>(
         .map_err(|e| format!("cannot draw the figure: {e}"))
 }
 
-/// The scenes side by side as RGB pixels.
-pub fn png_pixels_scaled(scenes: &[Scene], size: FigureSize) -> Result<Vec<u8>, String> {
+/// The scenes side by side as RGB pixels, the heatmaps drawn as `heat_draw` says.
+fn pixels(scenes: &[Scene], size: FigureSize, heat_draw: HeatDraw) -> Result<Vec<u8>, String> {
     let (width, height) = (size.width, size.height);
     let mut buf = vec![0u8; (width * height * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
-        draw_panes(scenes, &root, HeatDraw::Pixels, size.scale)?;
+        draw_panes(scenes, &root, heat_draw, size.scale)?;
     }
     Ok(buf)
+}
+
+/// The scenes side by side as RGB pixels.
+pub fn png_pixels_scaled(scenes: &[Scene], size: FigureSize) -> Result<Vec<u8>, String> {
+    pixels(scenes, size, HeatDraw::Pixels)
 }
 
 /// One scene as RGB pixels of a GIF frame: the heatmap in `bands` flat steps of its colour
 /// map (flat regions are what GIF's LZW compresses).
 pub fn gif_pixels(scene: &Scene, size: FigureSize, bands: usize) -> Result<Vec<u8>, String> {
-    let mut buf = vec![0u8; (size.width * size.height * 3) as usize];
-    {
-        let root =
-            BitMapBackend::with_buffer(&mut buf, (size.width, size.height)).into_drawing_area();
-        draw_panes(
-            std::slice::from_ref(scene),
-            &root,
-            HeatDraw::Bands(bands),
-            size.scale,
-        )?;
-    }
-    Ok(buf)
+    pixels(std::slice::from_ref(scene), size, HeatDraw::Bands(bands))
 }
 
 /// One scene as RGB pixels at scale 1.
