@@ -9,6 +9,8 @@
 //                  silu(z) = z sigma(z), silu'(z) = sigma(z) (1 + z (1 - sigma(z)))
 //   channel_sum:   out[c] = sum over outer and inner of g[., c, .]  (bias gradients; one
 //                  256-thread workgroup per channel, tree reduction in workgroup memory)
+//   channel_sum_lanes: the same sum, one thread per channel looping over outer and inner (for
+//                  CPU adapters, which emulate workgroup memory and barriers)
 // One thread per element for the element-wise entries; dispatch (x, y) with
 // i = x + y * 256 * num_workgroups.x.
 //
@@ -110,4 +112,20 @@ fn channel_sum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_
     if (t == 0u) {
         out[c] = red[0];
     }
+}
+
+@compute @workgroup_size(256)
+fn channel_sum_lanes(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let c = flat(gid, nwg);
+    if (c >= p.channels) {
+        return;
+    }
+    var acc = 0.0;
+    for (var o = 0u; o < p.outer; o++) {
+        let base = (o * p.channels + c) * p.inner;
+        for (var r = 0u; r < p.inner; r++) {
+            acc += g[base + r];
+        }
+    }
+    out[c] = acc;
 }

@@ -5,12 +5,14 @@
 mod common;
 
 use scorefield::gpu::kernel::submit;
+use scorefield::gpu::kernels::Family;
 use scorefield::gpu::kernels::bias_act::{self, Layout};
 use scorefield::gpu::kernels::conv3x3::{self, ConvShape};
 use scorefield::gpu::kernels::group_norm::{self, GnShape};
 use scorefield::gpu::kernels::matmul::{self, Form};
 use scorefield::gpu::kernels::resample::{self, Planes, Resample};
 use scorefield::gpu::kernels::{adam, dsm, elementwise, embed, langevin};
+use scorefield::gpu::params::{ParamLayout, ParamStore};
 use scorefield::gpu::{Gpu, Kernels};
 
 fn setup() -> Option<(Gpu, Kernels)> {
@@ -44,25 +46,36 @@ fn assert_close(what: &str, gpu: &[f32], cpu: &[f32], tol: f32) {
 }
 
 #[test]
-fn matmul_all_three_forms_match_the_cpu_twin_with_ragged_sizes() {
+fn matmul_both_families_and_all_three_forms_match_the_cpu_twin() {
     let Some((g, k)) = setup() else { return };
-    let (m, n, kk) = (70, 45, 37); // not multiples of the 64x64x16 tiles
-    for form in [Form::Nt, Form::Nn, Form::Tn] {
-        let a = vals(m * kk, 1);
-        let b = vals(n * kk, 2);
-        let c0 = vals(m * n, 3);
-        for accumulate in [false, true] {
-            let (av, bv, cv) = (g.upload("a", &a), g.upload("b", &b), g.upload("c", &c0));
-            submit(
-                &g,
-                &[&matmul::matmul(
-                    &g, &k, form, &av, &bv, &cv, m, n, kk, accumulate,
-                )],
-            );
-            let mut want = c0.clone();
-            matmul::matmul_cpu(form, &a, &b, &mut want, m, n, kk, accumulate);
-            let got: Vec<f32> = g.read(&cv).expect("read");
-            assert_close(&format!("{form:?} acc {accumulate}"), &got, &want, 1e-5);
+    // Ragged (not multiples of the 64 x 64 tiles nor of 4: the scalar loads), aligned to 4
+    // but not to the tiles (the vec4 loads, partial blocks), and a thin batch.
+    let shapes = [(70, 45, 37), (68, 44, 36), (8, 132, 20), (130, 8, 64)];
+    for path in [Family::Workgroup, Family::Registers] {
+        for (m, n, kk) in shapes {
+            for form in [Form::Nt, Form::Nn, Form::Tn] {
+                let a = vals(m * kk, 1);
+                let b = vals(n * kk, 2);
+                let c0 = vals(m * n, 3);
+                for accumulate in [false, true] {
+                    let (av, bv, cv) = (g.upload("a", &a), g.upload("b", &b), g.upload("c", &c0));
+                    let d = matmul::matmul_on(
+                        &g,
+                        &k,
+                        path,
+                        form,
+                        [&av, &bv, &cv],
+                        [m, n, kk],
+                        accumulate,
+                    );
+                    submit(&g, &[&d]);
+                    let mut want = c0.clone();
+                    matmul::matmul_cpu(form, &a, &b, &mut want, m, n, kk, accumulate);
+                    let got: Vec<f32> = g.read(&cv).expect("read");
+                    let what = format!("{path:?} {form:?} {m}x{n}x{kk} acc {accumulate}");
+                    assert_close(&what, &got, &want, 1e-5);
+                }
+            }
         }
     }
 }
@@ -111,6 +124,15 @@ fn bias_silu_and_their_gradients_match_the_cpu_twins() {
     assert_close("silu_backward", &g.read(&dzv).expect("dz"), &dz, 1e-5);
     let db = bias_act::channel_sum_cpu(l, &dz);
     assert_close("channel_sum", &g.read(&dbv).expect("db"), &db, 1e-5);
+    for family in [Family::Workgroup, Family::Registers] {
+        let out = g.zeros("db", 5);
+        submit(
+            &g,
+            &[&bias_act::channel_sum_on(&g, &k, family, l, &dzv, &out)],
+        );
+        let what = format!("channel_sum {family:?}");
+        assert_close(&what, &g.read(&out).expect("db"), &db, 1e-5);
+    }
     assert_close("silu", &g.read(&y2).expect("y2"), &y, 1e-5);
     let mut zz = z.clone();
     bias_act::add_bias_cpu(l, &bias, &mut zz);
@@ -354,24 +376,32 @@ fn elementwise_embedding_and_adam_match_their_cpu_twins() {
 
     let n = 1000;
     let (mut th, gr, mut m, mut v) = (vals(n, 23), vals(n, 24), vals(n, 25), vals(n, 26));
+    let mut ema = vals(n, 27);
     v.iter_mut().for_each(|x| *x = x.abs());
-    let views = (
-        g.upload("th", &th),
-        g.upload("g", &gr),
-        g.upload("m", &m),
-        g.upload("v", &v),
-    );
+    let store = ParamStore {
+        layout: ParamLayout::default(),
+        theta: g.upload("th", &th),
+        grad: g.upload("g", &gr),
+        m: g.upload("m", &m),
+        v: g.upload("v", &v),
+        ema: g.upload("ema", &ema),
+    };
     let p = adam::AdamParams::at_step(n, 1e-2, 3);
-    submit(
-        &g,
-        &[&adam::adam(
-            &g, &k, &p, &views.0, &views.1, &views.2, &views.3,
-        )],
+    submit(&g, &[&adam::adam(&g, &k, &p, &store)]);
+    adam::adam_cpu(
+        &p,
+        adam::AdamState {
+            theta: &mut th,
+            grad: &gr,
+            m: &mut m,
+            v: &mut v,
+            ema: &mut ema,
+        },
     );
-    adam::adam_cpu(&p, &mut th, &gr, &mut m, &mut v);
-    assert_close("adam theta", &g.read(&views.0).expect("th"), &th, 1e-5);
-    assert_close("adam m", &g.read(&views.2).expect("m"), &m, 1e-6);
-    assert_close("adam v", &g.read(&views.3).expect("v"), &v, 1e-6);
+    assert_close("adam theta", &g.read(&store.theta).expect("th"), &th, 1e-5);
+    assert_close("adam m", &g.read(&store.m).expect("m"), &m, 1e-6);
+    assert_close("adam v", &g.read(&store.v).expect("v"), &v, 1e-6);
+    assert_close("adam ema", &g.read(&store.ema).expect("ema"), &ema, 1e-5);
 }
 
 #[test]

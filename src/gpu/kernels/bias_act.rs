@@ -4,7 +4,7 @@
 use crate::gpu::buffers::View;
 use crate::gpu::context::Gpu;
 use crate::gpu::kernel::{Dispatch, groups_1d};
-use crate::gpu::kernels::Kernels;
+use crate::gpu::kernels::{Family, Kernels};
 use bytemuck::{Pod, Zeroable};
 
 #[repr(C)]
@@ -123,12 +123,24 @@ pub fn silu_backward(
     )
 }
 
-/// `out[c] = sum of g over everything but the channel`.
+/// `out[c] = sum of g over everything but the channel`, in the adapter's family.
 pub fn channel_sum(gpu: &Gpu, k: &Kernels, l: Layout, g: &View, out: &View) -> Dispatch {
-    k.channel_sum.dispatch(
-        gpu,
-        &l.params(),
-        &[(7, g), (8, out)],
-        [l.channels as u32, 1, 1],
-    )
+    channel_sum_on(gpu, k, k.family, l, g, out)
+}
+
+/// [`channel_sum`] in a chosen family: a workgroup per channel with a tree reduction, or one
+/// invocation per channel summing in a register.
+pub fn channel_sum_on(
+    gpu: &Gpu,
+    k: &Kernels,
+    family: Family,
+    l: Layout,
+    g: &View,
+    out: &View,
+) -> Dispatch {
+    let (kernel, groups) = match family {
+        Family::Workgroup => (&k.channel_sum, [l.channels as u32, 1, 1]),
+        Family::Registers => (&k.channel_sum_lanes, groups_1d(l.channels)),
+    };
+    kernel.dispatch(gpu, &l.params(), &[(7, g), (8, out)], groups)
 }

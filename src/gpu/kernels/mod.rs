@@ -11,21 +11,50 @@ pub mod embed;
 pub mod group_norm;
 pub mod langevin;
 pub mod matmul;
+pub mod matmul_blocked;
 pub mod resample;
 
 use super::context::Gpu;
 use super::kernel::{Kernel, module};
 
+/// Two families of kernels where the best shape differs by adapter.
+///
+/// A hardware GPU runs a workgroup's invocations in parallel with fast on-chip workgroup
+/// memory: products tile through it and reductions use a tree with barriers. A CPU adapter
+/// (lavapipe) runs the invocations as SIMD lanes in a loop, emulates workgroup memory and
+/// barriers, and pays for every buffer load with a loop over the lanes: there, each invocation
+/// does as much as it can from registers (register-blocked products, one invocation per
+/// channel for sums).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Workgroup,
+    Registers,
+}
+
+impl Family {
+    /// `Registers` on a CPU adapter, `Workgroup` otherwise; `SCOREFIELD_KERNELS=workgroup|
+    /// registers` overrides (to compare the two on one adapter).
+    pub fn for_adapter(device_type: wgpu::DeviceType) -> Family {
+        match std::env::var("SCOREFIELD_KERNELS").as_deref() {
+            Ok("workgroup") => Family::Workgroup,
+            Ok("registers") => Family::Registers,
+            _ if device_type == wgpu::DeviceType::Cpu => Family::Registers,
+            _ => Family::Workgroup,
+        }
+    }
+}
+
 /// Every compute pipeline the image trainer uses.
 pub struct Kernels {
-    pub matmul_nt: Kernel,
-    pub matmul_nn: Kernel,
-    pub matmul_tn: Kernel,
+    /// Which of the two families the dispatch helpers pick ([`Family`]).
+    pub family: Family,
+    pub matmul: matmul::MatmulKernels,
     pub add_bias: Kernel,
     pub bias_silu: Kernel,
     pub silu: Kernel,
     pub silu_backward: Kernel,
     pub channel_sum: Kernel,
+    pub channel_sum_lanes: Kernel,
     pub conv_forward: Kernel,
     pub conv_grad_input: Kernel,
     pub conv_grad_weight: Kernel,
@@ -67,7 +96,6 @@ pub const LANGEVIN: &str = include_str!("../../../shaders/langevin.wgsl");
 impl Kernels {
     /// Compiles every shader; wgpu reports shader errors through the device's error handler.
     pub fn new(gpu: &Gpu) -> Kernels {
-        let mm = module(gpu, "matmul", MATMUL);
         let ba = module(gpu, "bias_act", BIAS_ACT);
         let cv = module(gpu, "conv3x3", CONV3X3);
         let gn = module(gpu, "group_norm", GROUP_NORM);
@@ -78,14 +106,14 @@ impl Kernels {
         let ad = module(gpu, "adam", ADAM);
         let lg = module(gpu, "langevin", LANGEVIN);
         Kernels {
-            matmul_nt: Kernel::new(gpu, &mm, "matmul nt", "nt"),
-            matmul_nn: Kernel::new(gpu, &mm, "matmul nn", "nn"),
-            matmul_tn: Kernel::new(gpu, &mm, "matmul tn", "tn"),
+            family: Family::for_adapter(gpu.info.device_type),
+            matmul: matmul::MatmulKernels::new(gpu),
             add_bias: Kernel::new(gpu, &ba, "add_bias", "add_bias"),
             bias_silu: Kernel::new(gpu, &ba, "bias_silu", "bias_silu"),
             silu: Kernel::new(gpu, &ba, "silu", "silu"),
             silu_backward: Kernel::new(gpu, &ba, "silu_backward", "silu_backward"),
             channel_sum: Kernel::new(gpu, &ba, "channel_sum", "channel_sum"),
+            channel_sum_lanes: Kernel::new(gpu, &ba, "channel_sum_lanes", "channel_sum_lanes"),
             conv_forward: Kernel::new(gpu, &cv, "conv forward", "forward"),
             conv_grad_input: Kernel::new(gpu, &cv, "conv grad_input", "grad_input"),
             conv_grad_weight: Kernel::new(gpu, &cv, "conv grad_weight", "grad_weight"),
