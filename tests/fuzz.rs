@@ -11,9 +11,9 @@ use scorefield::data::Dataset;
 use scorefield::data::mixture_file::{load_mixture_file, mixture_to_json};
 use scorefield::dist::NoiseLevel;
 use scorefield::geom::Point;
-use scorefield::gpu::checkpoint::{Checkpoint, CheckpointHeader};
+use scorefield::gpu::checkpoint::{Checkpoint, CheckpointHeader, LossRecord};
 use scorefield::gpu::models::{Arch, ModelSpec};
-use scorefield::gpu::params::{Init, ParamLayout};
+use scorefield::gpu::params::{Init, ParamLayout, Weights};
 use scorefield::nn::{
     Activation, Mlp, MlpConfig, NoiseKind, OutputParam, ScoreModel, SigmaEmbedding,
 };
@@ -249,7 +249,8 @@ fn check_playlist(path: &Path) -> Result<(), String> {
 
 fn check_checkpoint(path: &Path) -> Result<(), String> {
     let c = Checkpoint::load(path)?;
-    assert_eq!(c.theta.len(), c.header.layout.total);
+    assert_eq!(c.weights.theta.len(), c.header.layout.total);
+    assert_eq!(c.weights.ema.len(), c.header.layout.total);
     Ok(())
 }
 
@@ -288,13 +289,23 @@ fn valid_checkpoint() -> Vec<u8> {
         seed: 0,
         p_uncond: 0.0,
         layout,
+        ema: true,
+        history: vec![
+            LossRecord {
+                step: 5,
+                loss: 2.0,
+                held_out: Some(2.5),
+            },
+            LossRecord {
+                step: 10,
+                loss: 1.5,
+                held_out: None,
+            },
+        ],
     };
-    let c = Checkpoint {
-        header,
-        theta: vec![0.1; n],
-        m: vec![0.0; n],
-        v: vec![0.0; n],
-    };
+    let mut weights = Weights::fresh(vec![0.1; n]);
+    weights.ema = vec![0.2; n];
+    let c = Checkpoint { header, weights };
     c.to_bytes().expect("bytes")
 }
 

@@ -10,7 +10,7 @@ use scorefield::gpu::kernel::submit;
 use scorefield::gpu::kernels::dsm;
 use scorefield::gpu::kernels::embed::NULL_CLASS;
 use scorefield::gpu::models::{Arch, ModelSpec, Net};
-use scorefield::gpu::params::ParamStore;
+use scorefield::gpu::params::{ParamStore, Weights};
 use scorefield::gpu::sampler::{ImageSampler, SampleSpec, noise_ladder};
 use scorefield::gpu::trainer::{ImageTrainer, TrainSpec};
 use scorefield::gpu::{Gpu, Kernels};
@@ -37,8 +37,7 @@ fn check_network_gradient(spec: ModelSpec) {
     let batch = 2;
     let layout = spec.model_layout(&g);
     let theta0 = layout.init_values(1);
-    let zeros = vec![0.0; layout.total];
-    let store = ParamStore::new(&g, layout.clone(), &theta0, &zeros, &zeros);
+    let store = ParamStore::new(&g, layout.clone(), &Weights::fresh(theta0.clone()));
     let net = Net::new(&g, &k, spec, &store, batch, true, None);
     let x = vals(batch * spec.pixels(), 5);
     let sigma = [0.4f32, 2.5];
@@ -143,6 +142,10 @@ fn end_to_end(arch: Arch, steps: usize, batch: usize) {
         t.step().expect("step");
     }
     let after = t.held_out_loss(4).expect("held-out loss");
+    let last = t.last_loss().expect("loss").mean;
+    t.record_loss(last, Some(after.mean));
+    t.record_loss(last, None); // once per step: a second record at the same step is dropped
+    assert_eq!(t.history().len(), 1);
     println!(
         "{arch:?}: held-out DSM loss {:.2} -> {:.2} after {steps} steps; per level {:.1?} -> {:.1?}",
         before.mean, after.mean, before.per_level, after.per_level
@@ -180,18 +183,33 @@ fn end_to_end(arch: Arch, steps: usize, batch: usize) {
     ck.save(&path).expect("save");
     let back = Checkpoint::load(&path).expect("load");
     assert_eq!(back, ck);
+    let w = &back.weights;
+    let apart = w
+        .ema
+        .iter()
+        .zip(&w.theta)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(
+        apart > 1e-4,
+        "the moving average differs from the weights: {apart}"
+    );
+    assert_eq!(
+        back.header.history.last().map(|r| r.step),
+        Some(steps as u64)
+    );
+
+    // A checkpoint from before the moving average (three blocks) loads with average = weights.
+    let mut old = back.clone();
+    old.header.ema = false;
+    let old_back = Checkpoint::from_bytes(&old.to_bytes().expect("bytes"), "old").expect("old");
+    assert_eq!(old_back.weights.ema, old_back.weights.theta);
     let x = vals(3 * 784, 9);
     let sigma = [0.01f32, 0.5, 8.0];
     let label = [NULL_CLASS, 3, 7];
     let net_a = Net::new(&g, &k, model, &t.store, 3, false, None);
     let a = net_a.evaluate(&g, &x, &sigma, &label).expect("a");
-    let store_b = ParamStore::new(
-        &g,
-        back.header.layout.clone(),
-        &back.theta,
-        &back.m,
-        &back.v,
-    );
+    let store_b = ParamStore::new(&g, back.header.layout.clone(), &back.weights);
     let net_b = Net::new(&g, &k, model, &store_b, 3, false, None);
     let b = net_b.evaluate(&g, &x, &sigma, &label).expect("b");
     assert_eq!(a, b, "a loaded checkpoint gives identical outputs");
@@ -237,8 +255,7 @@ fn sampling_is_deterministic_finite_and_guidance_changes_it() {
         classes: 10,
     };
     let layout = model.layout(&g);
-    let zeros = vec![0.0; layout.total];
-    let store = ParamStore::new(&g, layout.clone(), &layout.init_values(3), &zeros, &zeros);
+    let store = ParamStore::new(&g, layout.clone(), &Weights::fresh(layout.init_values(3)));
     let sigmas = [5.0f32, 1.0, 0.1];
     let mean = vec![0.2f32; 784];
     let mut spec = SampleSpec::new(4);
@@ -274,9 +291,7 @@ fn the_worker_thread_trains_samples_saves_and_loads_by_commands() {
     use scorefield::gpu::worker::{ImageCommand, ImageEvent, ImageWorkerHandle};
     use scorefield::images::DatasetSource;
     use std::time::Duration;
-    if setup().is_none() {
-        return;
-    }
+    let Some((g, k)) = setup() else { return };
     let h = ImageWorkerHandle::spawn(Arc::new(|| {})).expect("thread");
     let wait = |what: &str, pred: &dyn Fn(&ImageEvent) -> bool| -> ImageEvent {
         loop {
@@ -297,17 +312,26 @@ fn the_worker_thread_trains_samples_saves_and_loads_by_commands() {
     );
     if let ImageEvent::Snapshot(s) = snap {
         assert_eq!((s.classes, s.sigmas.len(), s.width), (10, 10, 28));
-        assert!(s.loss.mean.is_finite() && s.held_out.mean.is_finite());
+        let loss = s.loss.as_ref().expect("a batch ran").mean;
+        assert!(loss.is_finite() && s.held_out.mean.is_finite());
+        let last = s.history.last().expect("the step-5 loss is logged");
+        assert_eq!((last.step, last.loss), (5, loss));
+        assert!(
+            s.images_per_s.is_none(),
+            "stepped, never run: no rate measured"
+        );
     }
     let mut sample = SampleSpec::new(3);
     sample.steps_per_level = 1;
-    h.send(ImageCommand::Sample(Box::new(sample)))
+    h.send(ImageCommand::Sample(Box::new(sample.clone())))
         .expect("send");
+    let mut sampled = Vec::new();
     if let ImageEvent::Samples {
         images, n, step, ..
     } = wait("samples", &|e| matches!(e, ImageEvent::Samples { .. }))
     {
         assert_eq!((images.len(), n, step), (3 * 784, 3, 5));
+        sampled = images.to_vec();
     }
     h.send(ImageCommand::Ladder { index: 0, seed: 1 })
         .expect("send");
@@ -324,6 +348,34 @@ fn the_worker_thread_trains_samples_saves_and_loads_by_commands() {
     let path = std::env::temp_dir().join(format!("sf-worker-{}.sfimg", std::process::id()));
     h.send(ImageCommand::Save(path.clone())).expect("send");
     wait("saved", &|e| matches!(e, ImageEvent::Saved(_)));
+    // The worker sampled with the moving average of the weights, not the last iterate.
+    let ck = Checkpoint::load(&path).expect("load");
+    let hd = &ck.header;
+    let store = ParamStore::new(&g, hd.layout.clone(), &ck.weights);
+    let sample_with = |store: &ParamStore| {
+        ImageSampler::new(
+            &g,
+            &k,
+            hd.model,
+            store,
+            &hd.sigmas,
+            &hd.mean,
+            sample.clone(),
+        )
+        .expect("sampler")
+        .run(|_| {})
+        .expect("run")
+    };
+    assert_ne!(
+        ck.weights.ema, ck.weights.theta,
+        "the average lags the iterate"
+    );
+    assert_eq!(
+        sample_with(&store.averaged()),
+        sampled,
+        "the average is sampled"
+    );
+    assert_ne!(sample_with(&store), sampled, "the last iterate is not");
     h.send(ImageCommand::Step(2)).expect("send");
     wait(
         "7 steps",
@@ -334,10 +386,18 @@ fn the_worker_thread_trains_samples_saves_and_loads_by_commands() {
         source: DatasetSource::Mnist5k,
     })
     .expect("send");
-    wait(
+    let loaded = wait(
         "loaded at step 5",
         &|e| matches!(e, ImageEvent::Snapshot(s) if s.step == 5),
     );
+    if let ImageEvent::Snapshot(s) = loaded {
+        // The checkpoint's own history; no invented loss for the batch that did not run.
+        assert!(s.loss.is_none(), "no batch has run since the load");
+        assert!(s.images_per_s.is_none());
+        assert_eq!(s.history.last().map(|r| r.step), Some(5));
+        assert!(s.history.iter().all(|r| r.step <= 5 && r.loss.is_finite()));
+        assert_eq!(s.network, 2, "a load is a new network");
+    }
     h.send(ImageCommand::Load {
         path: std::env::temp_dir().join("no-such.sfimg"),
         source: DatasetSource::Mnist5k,

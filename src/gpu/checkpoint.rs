@@ -1,11 +1,14 @@
 //! Image-model checkpoints: the model, its noise levels and mean image, the training state
-//! (step, Adam's moments) and the parameters, written atomically.
+//! (step, Adam's moments, the loss history) and the parameters with their moving average,
+//! written atomically.
 //!
 //! Layout: the 8 bytes `SFIMGCK1`, a little-endian u64 header length, the JSON header, then
-//! `theta`, `m` and `v` as little-endian f32, `layout.total` values each.
+//! `theta`, `m`, `v` and (where the header says `ema: true`) the moving average `ema`, as
+//! little-endian f32, `layout.total` values each. Files written before the average existed
+//! have three blocks; their average is taken to be `theta`.
 
 use super::models::ModelSpec;
-use super::params::ParamLayout;
+use super::params::{ParamLayout, Weights};
 use crate::atomic_file::write_bytes_atomic;
 use std::path::Path;
 
@@ -25,24 +28,46 @@ pub struct CheckpointHeader {
     pub seed: u64,
     pub p_uncond: f32,
     pub layout: ParamLayout,
+    /// Whether the body holds the moving average as a fourth block.
+    #[serde(default)]
+    pub ema: bool,
+    /// The logged losses, oldest first (at most [`HISTORY_LIMIT`]).
+    #[serde(default)]
+    pub history: Vec<LossRecord>,
 }
+
+/// One logged point of the loss curve.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LossRecord {
+    pub step: u64,
+    /// The mean DSM loss of the step's training batch.
+    pub loss: f64,
+    /// The held-out loss, where one was computed at this step.
+    pub held_out: Option<f64>,
+}
+
+/// The most loss records a checkpoint keeps; a longer history is thinned to every other point.
+pub const HISTORY_LIMIT: usize = 4096;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {
     pub header: CheckpointHeader,
-    pub theta: Vec<f32>,
-    pub m: Vec<f32>,
-    pub v: Vec<f32>,
+    pub weights: Weights,
 }
 
 impl Checkpoint {
     pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
         let header = serde_json::to_vec(&self.header).map_err(|e| e.to_string())?;
-        let mut out = Vec::with_capacity(16 + header.len() + 12 * self.theta.len());
+        let w = &self.weights;
+        let mut out = Vec::with_capacity(16 + header.len() + 16 * w.theta.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(header.len() as u64).to_le_bytes());
         out.extend_from_slice(&header);
-        for part in [&self.theta, &self.m, &self.v] {
+        let mut parts = vec![&w.theta, &w.m, &w.v];
+        if self.header.ema {
+            parts.push(&w.ema);
+        }
+        for part in parts {
             for v in part.iter() {
                 out.extend_from_slice(&v.to_le_bytes());
             }
@@ -73,12 +98,25 @@ impl Checkpoint {
         header.model.check().map_err(|e| format!("{name}: {e}"))?;
         let n = header.layout.total;
         let rest = &bytes[16 + hlen..];
-        let needed = n.checked_mul(12);
+        let blocks = if header.ema { 4 } else { 3 };
+        let needed = n.checked_mul(4 * blocks);
         if needed != Some(rest.len()) {
             return Err(format!(
-                "{name}: {} bytes of parameters, the header's layout needs {} values x 3",
+                "{name}: {} bytes of parameters, the header's layout needs {} values x {blocks}",
                 rest.len(),
                 n
+            ));
+        }
+        if header.history.len() > HISTORY_LIMIT
+            || header.history.iter().any(|r| {
+                !r.loss.is_finite()
+                    || r.held_out.is_some_and(|h| !h.is_finite())
+                    || r.step > header.step
+            })
+        {
+            return Err(format!(
+                "{name}: the loss history must hold at most {HISTORY_LIMIT} finite records, none after step {}",
+                header.step
             ));
         }
         if !(1..=65_536).contains(&header.batch) {
@@ -117,10 +155,19 @@ impl Checkpoint {
         if let Some(i) = floats.iter().position(|v| !v.is_finite()) {
             return Err(format!("{name}: value {i} of the parameters is not finite"));
         }
+        let theta = floats[..n].to_vec();
+        let ema = if header.ema {
+            floats[3 * n..].to_vec()
+        } else {
+            theta.clone()
+        };
         Ok(Checkpoint {
-            theta: floats[..n].to_vec(),
-            m: floats[n..2 * n].to_vec(),
-            v: floats[2 * n..].to_vec(),
+            weights: Weights {
+                m: floats[n..2 * n].to_vec(),
+                v: floats[2 * n..3 * n].to_vec(),
+                theta,
+                ema,
+            },
             header,
         })
     }

@@ -86,27 +86,60 @@ impl ParamLayout {
     }
 }
 
-/// Parameters and Adam's two moment estimates, read back: (theta, m, v).
-pub type Moments = (Vec<f32>, Vec<f32>, Vec<f32>);
+/// Parameters, Adam's two moment estimates and the moving average of the parameters, on the
+/// CPU (a checkpoint's body), each `layout.total` values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Weights {
+    pub theta: Vec<f32>,
+    pub m: Vec<f32>,
+    pub v: Vec<f32>,
+    /// The exponential moving average of `theta` (what the samplers use).
+    pub ema: Vec<f32>,
+}
 
-/// Parameters, gradients and Adam's moments on the GPU.
+impl Weights {
+    /// A fresh start at `theta`: zero moments, the average equal to `theta`.
+    pub fn fresh(theta: Vec<f32>) -> Weights {
+        let zeros = vec![0.0; theta.len()];
+        Weights {
+            m: zeros.clone(),
+            v: zeros,
+            ema: theta.clone(),
+            theta,
+        }
+    }
+}
+
+/// Parameters, gradients, Adam's moments and the moving average on the GPU.
+#[derive(Clone, Debug)]
 pub struct ParamStore {
     pub layout: ParamLayout,
     pub theta: View,
     pub grad: View,
     pub m: View,
     pub v: View,
+    pub ema: View,
 }
 
 impl ParamStore {
-    pub fn new(gpu: &Gpu, layout: ParamLayout, theta: &[f32], m: &[f32], v: &[f32]) -> ParamStore {
-        assert_eq!(theta.len(), layout.total, "parameter count");
+    pub fn new(gpu: &Gpu, layout: ParamLayout, w: &Weights) -> ParamStore {
+        assert_eq!(w.theta.len(), layout.total, "parameter count");
         ParamStore {
-            theta: gpu.upload("theta", theta),
+            theta: gpu.upload("theta", &w.theta),
             grad: gpu.zeros("grad", layout.total),
-            m: gpu.upload("adam m", m),
-            v: gpu.upload("adam v", v),
+            m: gpu.upload("adam m", &w.m),
+            v: gpu.upload("adam v", &w.v),
+            ema: gpu.upload("theta ema", &w.ema),
             layout,
+        }
+    }
+
+    /// The same store with the moving average in place of the parameters: a network built on
+    /// it evaluates the averaged weights (the buffers are shared, not copied).
+    pub fn averaged(&self) -> ParamStore {
+        ParamStore {
+            theta: self.ema.clone(),
+            ..self.clone()
         }
     }
 
@@ -127,12 +160,13 @@ impl ParamStore {
         self.sub(&self.grad, id)
     }
 
-    /// (theta, m, v) read back.
-    pub fn read_all(&self, gpu: &Gpu) -> Result<Moments, String> {
-        let mut r = gpu.read_many::<f32>(&[&self.theta, &self.m, &self.v])?;
+    /// Everything but the gradients, read back.
+    pub fn read_all(&self, gpu: &Gpu) -> Result<Weights, String> {
+        let mut r = gpu.read_many::<f32>(&[&self.theta, &self.m, &self.v, &self.ema])?;
+        let ema = r.pop().unwrap_or_default();
         let v = r.pop().unwrap_or_default();
         let m = r.pop().unwrap_or_default();
         let theta = r.pop().unwrap_or_default();
-        Ok((theta, m, v))
+        Ok(Weights { theta, m, v, ema })
     }
 }

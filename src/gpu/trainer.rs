@@ -3,14 +3,14 @@
 //! back only for a checkpoint.
 
 use super::buffers::View;
-use super::checkpoint::{Checkpoint, CheckpointHeader};
+use super::checkpoint::{Checkpoint, CheckpointHeader, HISTORY_LIMIT, LossRecord};
 use super::context::Gpu;
 use super::kernel::{Dispatch, submit, wait_for};
 use super::kernels::Kernels;
 use super::kernels::adam::{self, AdamParams};
 use super::kernels::dsm::{self, DrawTargets, DsmParams, pack_bytes};
 use super::models::{ModelSpec, Net};
-use super::params::ParamStore;
+use super::params::{ParamStore, Weights};
 use crate::dist::schedule::{SigmaSchedule, max_pairwise_distance_rows};
 use crate::images::ImageSet;
 use std::collections::VecDeque;
@@ -161,6 +161,10 @@ pub struct ImageTrainer {
     held_len: usize,
     train_len: usize,
     step: u64,
+    /// Steps taken since this trainer was built (0 right after a resume: no batch loss yet).
+    steps_run: u64,
+    /// The logged losses, carried through checkpoints.
+    history: Vec<LossRecord>,
     in_flight: VecDeque<wgpu::SubmissionIndex>,
 }
 
@@ -176,9 +180,8 @@ impl ImageTrainer {
         check_data(&spec, train)?;
         let sigmas = image_sigmas(train, spec.levels, spec.sigma_min)?;
         let layout = spec.model.layout(gpu);
-        let theta = layout.init_values(spec.seed);
-        let zeros = vec![0.0; layout.total];
-        let store = ParamStore::new(gpu, layout, &theta, &zeros, &zeros);
+        let weights = Weights::fresh(layout.init_values(spec.seed));
+        let store = ParamStore::new(gpu, layout, &weights);
         let header = CheckpointHeader {
             model: spec.model,
             sigmas,
@@ -190,6 +193,8 @@ impl ImageTrainer {
             seed: spec.seed,
             p_uncond: spec.p_uncond,
             layout: store.layout.clone(),
+            ema: true,
+            history: Vec::new(),
         };
         ImageTrainer::assemble(gpu, kernels, spec, header, store, train, held)
     }
@@ -217,7 +222,7 @@ impl ImageTrainer {
         if layout != h.layout {
             return Err("the checkpoint's parameter layout does not match its model".into());
         }
-        let store = ParamStore::new(gpu, layout, &ckpt.theta, &ckpt.m, &ckpt.v);
+        let store = ParamStore::new(gpu, layout, &ckpt.weights);
         ImageTrainer::assemble(gpu, kernels, spec, h.clone(), store, train, held)
     }
 
@@ -293,10 +298,7 @@ impl ImageTrainer {
             gpu,
             k,
             &AdamParams::at_step(store.layout.total, spec.lr, 1),
-            &store.theta,
-            &store.grad,
-            &store.m,
-            &store.v,
+            &store,
         );
         Ok(ImageTrainer {
             gpu: gpu.clone(),
@@ -304,6 +306,8 @@ impl ImageTrainer {
             mean: header.mean,
             data_name: header.data,
             step: header.step,
+            steps_run: 0,
+            history: header.history,
             spec,
             store,
             net,
@@ -321,6 +325,38 @@ impl ImageTrainer {
 
     pub fn step_count(&self) -> u64 {
         self.step
+    }
+
+    /// Steps taken since this trainer was built or resumed.
+    pub fn steps_run(&self) -> u64 {
+        self.steps_run
+    }
+
+    /// The logged losses, oldest first.
+    pub fn history(&self) -> &[LossRecord] {
+        &self.history
+    }
+
+    /// Logs the loss at the current step (once per step; non-finite values are not logged).
+    /// Past [`HISTORY_LIMIT`] records the history keeps every other one, and the newest.
+    pub fn record_loss(&mut self, loss: f64, held_out: Option<f64>) {
+        if !loss.is_finite() || self.history.last().is_some_and(|r| r.step >= self.step) {
+            return;
+        }
+        self.history.push(LossRecord {
+            step: self.step,
+            loss,
+            held_out: held_out.filter(|h| h.is_finite()),
+        });
+        if self.history.len() > HISTORY_LIMIT {
+            let last = self.history.len() - 1;
+            let mut i = 0;
+            self.history.retain(|_| {
+                let keep = i % 2 == 0 || i == last;
+                i += 1;
+                keep
+            });
+        }
     }
 
     /// One Adam step on a fresh batch (queued; waits only to keep a few steps in flight).
@@ -347,6 +383,7 @@ impl ImageTrainer {
         list.push(&self.adam);
         self.in_flight.push_back(submit(g, &list));
         self.step += 1;
+        self.steps_run += 1;
         while self.in_flight.len() > IN_FLIGHT {
             if let Some(i) = self.in_flight.pop_front() {
                 wait_for(g, i)?;
@@ -394,9 +431,9 @@ impl ImageTrainer {
         Ok(LevelLoss::from_samples(&loss, &level, self.sigmas.len()))
     }
 
-    /// Reads the parameters and Adam's state back.
+    /// Reads the parameters, Adam's state and the moving average back.
     pub fn checkpoint(&self) -> Result<Checkpoint, String> {
-        let (theta, m, v) = self.store.read_all(&self.gpu)?;
+        let weights = self.store.read_all(&self.gpu)?;
         Ok(Checkpoint {
             header: CheckpointHeader {
                 model: self.spec.model,
@@ -409,10 +446,10 @@ impl ImageTrainer {
                 seed: self.spec.seed,
                 p_uncond: self.spec.p_uncond,
                 layout: self.store.layout.clone(),
+                ema: true,
+                history: self.history.clone(),
             },
-            theta,
-            m,
-            v,
+            weights,
         })
     }
 }

@@ -4,9 +4,10 @@
 //! rest of the app is unaffected. A GPU error or device loss stops training with a message; the
 //! checkpoint file on disk is only ever replaced atomically, so the last one stays intact.
 
-use super::checkpoint::Checkpoint;
+use super::checkpoint::{Checkpoint, LossRecord};
 use super::context::Gpu;
 use super::kernels::Kernels;
+use super::models::ModelSpec;
 use super::sampler::{ImageSampler, SampleSpec, noise_ladder};
 use super::trainer::{ImageTrainer, LevelLoss, TrainSpec};
 use crate::images::{DatasetSource, ImageSet};
@@ -48,12 +49,23 @@ pub enum ImageCommand {
 }
 
 /// Training progress.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ImageSnapshot {
+    /// Counts the networks built or loaded on this worker: a new value means a new network
+    /// (the panel then takes its settings and drops pictures of the old one).
+    pub network: u64,
     pub step: u64,
-    pub loss: LevelLoss,
+    /// The last training batch's loss; `None` until a step has run on this network (right
+    /// after a checkpoint loads, the history's last record is the last logged loss).
+    pub loss: Option<LevelLoss>,
     pub held_out: LevelLoss,
-    pub images_per_s: f64,
+    /// `None` until measured over this network's own steps.
+    pub images_per_s: Option<f64>,
+    /// Every logged loss, carried through checkpoints.
+    pub history: Arc<Vec<LossRecord>>,
+    pub spec: ModelSpec,
+    pub batch: usize,
+    pub lr: f32,
     pub running: bool,
     pub sigmas: Vec<f32>,
     pub model: String,
@@ -152,7 +164,8 @@ fn worker_main(commands: Receiver<ImageCommand>, events: Sender<ImageEvent>, wak
         last_snapshot: Instant::now(),
         held_out: None,
         rate: (Instant::now(), 0),
-        images_per_s: 0.0,
+        images_per_s: None,
+        network: 0,
     }
     .run(commands);
 }
@@ -173,7 +186,9 @@ struct Worker {
     /// The last held-out loss and when it was measured.
     held_out: Option<(Instant, u64, LevelLoss)>,
     rate: (Instant, u64),
-    images_per_s: f64,
+    images_per_s: Option<f64>,
+    /// See [`ImageSnapshot::network`].
+    network: u64,
 }
 
 impl Worker {
@@ -270,17 +285,8 @@ impl Worker {
                         ));
                     }
                 }
-                self.trainer = Some(ImageTrainer::new(
-                    &self.gpu,
-                    self.kernels.clone(),
-                    spec,
-                    train,
-                    held,
-                )?);
-                self.running = false;
-                self.pending = 0;
-                self.rate = (Instant::now(), 0);
-                self.snapshot();
+                let t = ImageTrainer::new(&self.gpu, self.kernels.clone(), spec, train, held)?;
+                self.install(t);
             }
             ImageCommand::Run => {
                 self.rate = (
@@ -303,7 +309,7 @@ impl Worker {
                     &self.gpu,
                     &self.kernels,
                     t.spec.model,
-                    &t.store,
+                    &t.store.averaged(),
                     &t.sigmas,
                     &t.mean,
                     *spec,
@@ -327,7 +333,7 @@ impl Worker {
                     &self.gpu,
                     &self.kernels,
                     t.spec.model,
-                    &t.store,
+                    &t.store.averaged(),
                     &t.sigmas,
                     &x0,
                     seed,
@@ -355,10 +361,7 @@ impl Worker {
                 let (_, train, held) = self.data.as_ref().ok_or("no data")?;
                 let t = ImageTrainer::resume(&self.gpu, self.kernels.clone(), &ck, train, held)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                self.trainer = Some(t);
-                self.running = false;
-                self.pending = 0;
-                self.snapshot();
+                self.install(t);
             }
             ImageCommand::Shutdown => {}
         }
@@ -386,6 +389,18 @@ impl Worker {
         Ok(())
     }
 
+    /// A new network (built or loaded), paused, with nothing measured yet.
+    fn install(&mut self, t: ImageTrainer) {
+        self.rate = (Instant::now(), t.step_count());
+        self.trainer = Some(t);
+        self.running = false;
+        self.pending = 0;
+        self.held_out = None;
+        self.images_per_s = None;
+        self.network += 1;
+        self.snapshot();
+    }
+
     fn snapshot(&mut self) {
         self.last_snapshot = Instant::now();
         let Some(t) = self.trainer.as_mut() else {
@@ -397,7 +412,14 @@ impl Worker {
             None => true,
             Some((at, s, _)) => *s != step && (!busy || at.elapsed() >= HELD_OUT_EVERY),
         };
-        let losses = t.last_loss().and_then(|l| {
+        // Right after a build or a load no batch has run: its loss buffer holds nothing real.
+        let fresh = t.steps_run() == 0;
+        let losses = (if fresh {
+            Ok(None)
+        } else {
+            t.last_loss().map(Some)
+        })
+        .and_then(|l| {
             let h = if due {
                 Some(t.held_out_loss(HELD_OUT_BATCHES)?)
             } else {
@@ -405,18 +427,19 @@ impl Worker {
             };
             Ok((l, h))
         });
-        let loss = match losses {
-            Ok((l, h)) => {
-                if let Some(h) = h {
-                    self.held_out = Some((Instant::now(), step, h));
-                }
-                l
-            }
+        let (loss, new_held_out) = match losses {
+            Ok(v) => v,
             Err(e) => {
                 self.send(ImageEvent::Error(e));
                 return;
             }
         };
+        if let Some(h) = &new_held_out {
+            self.held_out = Some((Instant::now(), step, h.clone()));
+        }
+        if let Some(l) = &loss {
+            t.record_loss(l.mean, new_held_out.as_ref().map(|h| h.mean));
+        }
         let held_out = self
             .held_out
             .as_ref()
@@ -428,10 +451,10 @@ impl Worker {
         let (since, step0) = self.rate;
         let dt = since.elapsed().as_secs_f64();
         if dt > 0.2 && t.step_count() > step0 {
-            self.images_per_s = (t.step_count() - step0) as f64 * t.spec.batch as f64 / dt;
+            self.images_per_s = Some((t.step_count() - step0) as f64 * t.spec.batch as f64 / dt);
             self.rate = (Instant::now(), t.step_count());
         }
-        if !loss.mean.is_finite() && t.step_count() > 0 {
+        if loss.as_ref().is_some_and(|l| !l.mean.is_finite()) {
             self.running = false;
             self.pending = 0;
             let msg = format!(
@@ -441,10 +464,15 @@ impl Worker {
             let _ = self.events.try_send(ImageEvent::Error(msg));
         }
         let snap = ImageSnapshot {
+            network: self.network,
             step: t.step_count(),
             loss,
             held_out,
             images_per_s: self.images_per_s,
+            history: Arc::new(t.history().to_vec()),
+            spec: t.spec.model,
+            batch: t.spec.batch,
+            lr: t.spec.lr,
             running: self.running || self.pending > 0,
             sigmas: t.sigmas.clone(),
             model: t.spec.model.arch.describe(),
