@@ -416,6 +416,80 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     let img = image::open(&out).expect("the exported grid is a PNG");
     assert_eq!((img.width(), img.height()), (8 * 58 + 2, 8 * 58 + 2));
     let _ = std::fs::remove_file(&out);
+
+    // A loaded checkpoint brings its own architecture, step, loss history and noise ladder;
+    // nothing is invented for the batch that has not run since.
+    let ckpt = std::env::temp_dir().join(format!("sf-panel-{}.sfimg", std::process::id()));
+    h.state_mut().images.files.ckpt_path = ckpt.display().to_string();
+    h.step();
+    h.get_by_label("Save checkpoint").click();
+    h.step();
+    wait_until(&mut h, "the save", |a| {
+        a.images.messages.iter().any(|m| m.starts_with("saved "))
+    });
+    let saved_arch = h
+        .state()
+        .images
+        .training
+        .snapshot
+        .as_ref()
+        .expect("snap")
+        .spec
+        .arch;
+    h.state_mut().images.setup.hidden = 128;
+    h.step();
+    h.get_by_label("New network").click();
+    h.step();
+    wait_until(&mut h, "another network", |a| {
+        a.images
+            .training
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.step == 0)
+    });
+    assert_ne!(
+        h.state()
+            .images
+            .training
+            .snapshot
+            .as_ref()
+            .expect("snap")
+            .spec
+            .arch,
+        saved_arch
+    );
+    h.get_by_label("Load checkpoint").click();
+    h.step();
+    wait_until(&mut h, "the loaded checkpoint and its ladder", |a| {
+        a.images.has_ladder()
+            && a.images
+                .training
+                .snapshot
+                .as_ref()
+                .is_some_and(|s| s.step == 10)
+    });
+    h.step();
+    let p = &h.state().images;
+    assert_eq!(
+        scorefield::gpu::models::Arch::Mlp {
+            hidden: p.setup.hidden
+        },
+        saved_arch,
+        "the controls show the checkpoint's network"
+    );
+    let s = p.training.snapshot.as_ref().expect("snapshot");
+    assert_eq!(s.history.last().map(|r| r.step), Some(10));
+    assert!(
+        s.history.iter().all(|r| r.step > 0),
+        "no point before the first step"
+    );
+    let shown = "step 10 · — images/s · loss ";
+    assert!(
+        h.query_by_label_contains(shown).is_some()
+            && h.query_by_label_contains("(logged at step 10)").is_some(),
+        "the progress line shows the step, no rate and the last logged loss"
+    );
+    let _ = std::fs::remove_file(&ckpt);
 }
 
 #[test]

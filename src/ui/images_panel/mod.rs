@@ -57,12 +57,10 @@ pub struct NetworkSetup {
     pub conditional: bool,
 }
 
-/// The newest training snapshot and the loss history.
+/// The newest training snapshot (it carries the loss history, checkpoints included).
 #[derive(Default)]
 pub struct ImageTraining {
     pub snapshot: Option<Arc<ImageSnapshot>>,
-    /// (step, training loss, held-out loss) per snapshot since the network was built or loaded.
-    pub history: Vec<[f64; 3]>,
 }
 
 /// Sampling settings and the live grid's refresh state.
@@ -197,14 +195,13 @@ impl ImagesPanel {
                     self.status = GpuStatus::Stopped(m);
                 }
                 ImageEvent::Snapshot(s) => {
-                    let step = s.step as f64;
-                    if self.training.history.last().is_some_and(|h| h[0] > step) {
-                        self.training.history.clear();
-                    }
-                    if self.training.history.last().is_none_or(|h| h[0] < step) {
-                        self.training
-                            .history
-                            .push([step, s.loss.mean, s.held_out.mean]);
+                    let new_network = self
+                        .training
+                        .snapshot
+                        .as_ref()
+                        .is_none_or(|old| old.network != s.network);
+                    if new_network {
+                        self.adopt(&s);
                     }
                     self.training.snapshot = Some(s);
                 }
@@ -269,6 +266,32 @@ impl ImagesPanel {
         {
             self.request_samples();
         }
+    }
+
+    /// A network was built or loaded: the controls show its settings, pictures of the previous
+    /// network go, and its own noise ladder is drawn.
+    fn adopt(&mut self, s: &ImageSnapshot) {
+        match s.spec.arch {
+            Arch::Mlp { hidden } => {
+                self.setup.unet = false;
+                self.setup.hidden = hidden;
+            }
+            Arch::Unet { channels } => {
+                self.setup.unet = true;
+                self.setup.channels = channels;
+            }
+        }
+        self.setup.batch = s.batch;
+        self.setup.lr = s.lr;
+        self.setup.conditional = s.spec.classes > 0;
+        self.pictures.samples = None;
+        self.pictures.ladder = None;
+        self.request_ladder();
+    }
+
+    fn request_ladder(&mut self) {
+        let index = self.sampling.ladder_index;
+        self.send(ImageCommand::Ladder { index, seed: 7 });
     }
 
     fn request_samples(&mut self) {
