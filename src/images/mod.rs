@@ -3,6 +3,7 @@
 //! `[0, 1]` (MATH §1: the image trainer's data lives in R^D, D = width x height).
 
 pub mod dataset;
+pub mod classifier;
 pub mod grid;
 pub mod idx;
 pub mod png_dir;
