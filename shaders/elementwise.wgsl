@@ -6,10 +6,12 @@
 //   precondition: dst[i] (+)= a[i] / sqrt(sigma[i / row_len]^2 + scale)  (input scaling: the noisy
 //                                                       image at unit variance, scale = sigma_data^2;
 //                                                       linear in a, so its own backward)
-//   skip_forward:  dst[i] = c1 a[i] + c2 b[i], c1 = sd / sqrt(sigma^2 + sd^2), c2 = -sigma / (sigma^2 + sd^2)
-//                  with sigma = sigma[i / row_len], sd^2 = scale: sigma s = (D - x~) / sigma for the
-//                  denoiser D = c_skip x~ + c_out F (c_skip = sd^2 / (sigma^2 + sd^2),
-//                  c_out = sigma sd / sqrt(sigma^2 + sd^2)), a = F, b = x~
+//   skip_forward:  dst[i] = c1 a[i] + c2_j (b[i] - mu_j), c1 = sd / sqrt(sigma^2 + sd^2),
+//                  c2_j = -sigma / (sigma^2 + v_j), with sigma = sigma[i / row_len], sd^2 = scale,
+//                  pixel j = i % row_len, mu_j = prior[j], v_j = prior[row_len + j]:
+//                  sigma s = (D - x~) / sigma for the denoiser D = mu + c_skip (x~ - mu) + c_out F
+//                  (c_skip_j = v_j / (v_j + sigma^2), c_out = sigma sd / sqrt(sigma^2 + sd^2),
+//                  src/gpu/pixel_prior.rs), a = F, b = x~
 //   skip_backward: dst[i] (+)= c1 a[i]  (the gradient to F)
 //   lerp:     dst[i] (+)= a[i] + scale (b[i] - a[i])   (classifier-free guidance, MATH §4.10:
 //                                                       s = s(x) + gamma (s(x|y) - s(x)))
@@ -17,7 +19,7 @@
 // i = x + y * 256 * num_workgroups.x.
 //
 // Bindings: @binding(0) uniform Params { n, row_len, accumulate, scale (f32) } (16 bytes);
-//           1 a (read), 2 b (read), 3 sigma (read), 4 dst (read_write).
+//           1 a (read), 2 b (read), 3 sigma (read), 4 dst (read_write), 5 prior (read, skip_forward).
 
 struct Params {
     n: u32,
@@ -31,6 +33,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> sigma: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(5) var<storage, read> prior: array<f32>;
 
 fn flat(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return gid.x + gid.y * nwg.x * 256u;
@@ -85,18 +88,19 @@ fn precondition(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     }
 }
 
-fn skip_coefficients(i: u32) -> vec2<f32> {
+fn skip_c1(i: u32) -> f32 {
     let s = sigma[i / p.row_len];
-    let d = s * s + p.scale;
-    return vec2<f32>(sqrt(p.scale / d), -s / d);
+    return sqrt(p.scale / (s * s + p.scale));
 }
 
 @compute @workgroup_size(256)
 fn skip_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = flat(gid, nwg);
     if (i < p.n) {
-        let c = skip_coefficients(i);
-        store(i, c.x * a[i] + c.y * b[i]);
+        let s = sigma[i / p.row_len];
+        let j = i % p.row_len;
+        let c2 = -s / (s * s + prior[p.row_len + j]);
+        store(i, skip_c1(i) * a[i] + c2 * (b[i] - prior[j]));
     }
 }
 
@@ -104,6 +108,6 @@ fn skip_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 fn skip_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = flat(gid, nwg);
     if (i < p.n) {
-        store(i, skip_coefficients(i).x * a[i]);
+        store(i, skip_c1(i) * a[i]);
     }
 }

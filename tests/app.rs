@@ -392,8 +392,22 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     h.get_by_label("Sample 8x8").click();
     h.step();
     wait_until(&mut h, "the sample grid", |a| {
-        a.images.samples_caption() == Some("64 samples at step 10")
+        a.images.samples_caption().is_some()
     });
+    // The digit classifier's numbers sit under the grid, beside their values on real digits
+    // and on noise.
+    let caption = h
+        .state()
+        .images
+        .samples_caption()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        caption.starts_with("64 samples at step 10\nquality: score ")
+            && caption.contains("(real digits 9.4, noisy digits 7.96, noise 1.55)")
+            && caption.contains("label entropy"),
+        "{caption}"
+    );
     h.state_mut().images.messages.clear();
     h.get_by_label("Noise ladder").click();
     h.step();

@@ -135,6 +135,40 @@ fn train_then_sample_a_conditional_unet_with_guidance() {
             .all(|r| r.len() == 784 && r.iter().all(|v| (0.0..=1.0).contains(v)))
     );
 
+    // Stopping early keeps the levels down to the given sigma, with the quality numbers of the
+    // moving average or of the raw weights; a stop above every level is refused by file name.
+    let out = ok(bin()
+        .args(["images", "sample", "--n", "4", "--steps-per-level", "1"])
+        .args([
+            "--stop-sigma",
+            "0.5",
+            "--score-quality",
+            "--raw-weights",
+            "--ckpt",
+        ])
+        .arg(&ckpt)
+        .arg("--out")
+        .arg(&png))
+    .expect("adapter present above");
+    let v = &lines(&out)[0];
+    assert_eq!(v["levels"], 5, "15.3 .. 0.59 of the ten levels");
+    assert_eq!(v["weights"], "trained");
+    let score = v["quality"]["inception_score"].as_f64().expect("a score");
+    assert!((1.0..=10.0).contains(&score), "{score}");
+    for stop in ["100", "NaN"] {
+        let e = err(bin()
+            .args(["images", "sample", "--stop-sigma", stop, "--ckpt"])
+            .arg(&ckpt)
+            .arg("--out")
+            .arg(dir.join("never.png")))
+        .expect("adapter present above");
+        assert!(
+            e.contains("stopping sigma") && e.contains("model.sfimg"),
+            "{e}"
+        );
+        assert!(!dir.join("never.png").exists());
+    }
+
     // The noise ladder: ten levels, noisy above and denoised below (3x scale, 2-pixel gaps).
     let ladder = dir.join("ladder.png");
     ok(bin()

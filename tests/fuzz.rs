@@ -14,6 +14,7 @@ use scorefield::geom::Point;
 use scorefield::gpu::checkpoint::{Checkpoint, CheckpointHeader, LossRecord};
 use scorefield::gpu::models::{Arch, ModelSpec};
 use scorefield::gpu::params::{Init, ParamLayout, Weights};
+use scorefield::gpu::pixel_prior::PixelPrior;
 use scorefield::nn::{
     Activation, Mlp, MlpConfig, NoiseKind, OutputParam, ScoreModel, SigmaEmbedding,
 };
@@ -251,6 +252,12 @@ fn check_checkpoint(path: &Path) -> Result<(), String> {
     let c = Checkpoint::load(path)?;
     assert_eq!(c.weights.theta.len(), c.header.layout.total);
     assert_eq!(c.weights.ema.len(), c.header.layout.total);
+    // A loaded prior is usable by the skip kernel: one finite mean and variance >= 0 per pixel.
+    let p = c.header.prior();
+    let pixels = c.header.model.pixels();
+    assert_eq!((p.mean.len(), p.variance.len()), (pixels, pixels));
+    assert!(p.mean.iter().all(|m| m.is_finite()));
+    assert!(p.variance.iter().all(|v| v.is_finite() && *v >= 0.0));
     Ok(())
 }
 
@@ -290,6 +297,10 @@ fn valid_checkpoint() -> Vec<u8> {
         p_uncond: 0.0,
         layout,
         ema: true,
+        prior: Some(PixelPrior {
+            mean: vec![0.1; 4],
+            variance: vec![0.0, 0.01, 0.1, 0.2],
+        }),
         history: vec![
             LossRecord {
                 step: 5,

@@ -13,6 +13,7 @@ use scorefield::gpu::kernels::matmul::{self, Form};
 use scorefield::gpu::kernels::resample::{self, Planes, Resample};
 use scorefield::gpu::kernels::{adam, dsm, elementwise, embed, langevin};
 use scorefield::gpu::params::{ParamLayout, ParamStore};
+use scorefield::gpu::pixel_prior::PixelPrior;
 use scorefield::gpu::{Gpu, Kernels};
 
 fn setup() -> Option<(Gpu, Kernels)> {
@@ -313,6 +314,13 @@ fn elementwise_embedding_and_adam_match_their_cpu_twins() {
             &elementwise::lerp(&g, &k, &av, &bv, 2.5, &mix),
         ],
     );
+    // A prior with every kind of pixel: varying means, variances from 0 (a constant pixel) up.
+    let prior = PixelPrior {
+        mean: vals(100, 23),
+        variance: (0..100).map(|j| (j % 7) as f32 * 0.05).collect(),
+    };
+    let packed = prior.packed();
+    let pv = g.upload("prior", &packed);
     let (pre, sk, skb) = (
         g.zeros("pre", 300),
         g.zeros("skip", 300),
@@ -322,21 +330,22 @@ fn elementwise_embedding_and_adam_match_their_cpu_twins() {
         &g,
         &[
             &elementwise::precondition(&g, &k, &av, &sv, 100, 0.25, &pre, false),
-            &elementwise::skip(&g, &k, &av, Some(&bv), &sv, 100, 0.25, &sk, false),
+            &elementwise::skip(&g, &k, &av, Some((&bv, &pv)), &sv, 100, 0.25, &sk, false),
             &elementwise::skip(&g, &k, &av, None, &sv, 100, 0.25, &skb, true),
         ],
     );
     let want_pre = elementwise::precondition_cpu(&a, &sigma, 100, 0.25);
     assert_close("precondition", &g.read(&pre).expect("pre"), &want_pre, 1e-6);
-    let want_skip = elementwise::skip_forward_cpu(&a, &b, &sigma, 100, 0.25);
+    let want_skip = elementwise::skip_forward_cpu(&a, &b, &sigma, 100, 0.25, &packed);
     assert_close(
         "skip_forward",
         &g.read(&sk).expect("skip"),
         &want_skip,
         1e-6,
     );
-    let zero = vec![0.0; 300];
-    let back: Vec<f32> = elementwise::skip_forward_cpu(&a, &zero, &sigma, 100, 0.25)
+    // The backward is c1 dy: the forward's F term alone (x = mu, so x - mu = 0).
+    let at_mean: Vec<f32> = (0..300).map(|i| prior.mean[i % 100]).collect();
+    let back: Vec<f32> = elementwise::skip_forward_cpu(&a, &at_mean, &sigma, 100, 0.25, &packed)
         .iter()
         .zip(&b)
         .map(|(x, y)| x + y)
@@ -385,6 +394,7 @@ fn elementwise_embedding_and_adam_match_their_cpu_twins() {
         m: g.upload("m", &m),
         v: g.upload("v", &v),
         ema: g.upload("ema", &ema),
+        prior: g.zeros("prior", 2),
     };
     let p = adam::AdamParams::at_step(n, 1e-2, 3);
     submit(&g, &[&adam::adam(&g, &k, &p, &store)]);

@@ -11,6 +11,7 @@ use scorefield::gpu::kernels::dsm;
 use scorefield::gpu::kernels::embed::NULL_CLASS;
 use scorefield::gpu::models::{Arch, ModelSpec, Net};
 use scorefield::gpu::params::{ParamStore, Weights};
+use scorefield::gpu::pixel_prior::PixelPrior;
 use scorefield::gpu::sampler::{ImageSampler, SampleSpec, noise_ladder};
 use scorefield::gpu::trainer::{ImageTrainer, TrainSpec};
 use scorefield::gpu::{Gpu, Kernels};
@@ -37,7 +38,15 @@ fn check_network_gradient(spec: ModelSpec) {
     let batch = 2;
     let layout = spec.model_layout(&g);
     let theta0 = layout.init_values(1);
-    let store = ParamStore::new(&g, layout.clone(), &Weights::fresh(theta0.clone()));
+    // A prior with constant pixels (variance 0) and varying ones, as MNIST has.
+    let prior = PixelPrior {
+        mean: vals(spec.pixels(), 6)
+            .iter()
+            .map(|v| 0.2 + 0.1 * v)
+            .collect(),
+        variance: (0..spec.pixels()).map(|j| (j % 3) as f32 * 0.05).collect(),
+    };
+    let store = ParamStore::new(&g, layout.clone(), &Weights::fresh(theta0.clone()), &prior);
     let net = Net::new(&g, &k, spec, &store, batch, true, None);
     let x = vals(batch * spec.pixels(), 5);
     let sigma = [0.4f32, 2.5];
@@ -150,9 +159,10 @@ fn end_to_end(arch: Arch, steps: usize, batch: usize) {
         "{arch:?}: held-out DSM loss {:.2} -> {:.2} after {steps} steps; per level {:.1?} -> {:.1?}",
         before.mean, after.mean, before.per_level, after.per_level
     );
-    // Predicting s = 0 scores 1/2 E||z||^2 = D / 2 = 392 at every level. The smallest levels stay
-    // near it in a short run (denoising at sigma = 0.01 needs the data manifold); the middle ones
-    // must improve clearly.
+    // Predicting s = 0 scores 1/2 E||z||^2 = D / 2 = 392 at every level; the untrained network,
+    // already the per-pixel prior's denoiser (MATH §3.7), starts near 105. The smallest levels
+    // move little in a short run (denoising at sigma = 0.01 needs the data manifold); some
+    // middle one must improve clearly (300 steps gave a 21 % drop).
     let best_drop = before
         .per_level
         .iter()
@@ -165,10 +175,7 @@ fn end_to_end(arch: Arch, steps: usize, batch: usize) {
         before.mean,
         after.mean
     );
-    assert!(
-        best_drop > 0.25,
-        "no level improved by a quarter: {best_drop}"
-    );
+    assert!(best_drop > 0.12, "no level improved by 12 %: {best_drop}");
     assert_eq!(t.step_count(), steps as u64);
 
     // Checkpoint round trip: identical bytes, identical outputs.
@@ -202,14 +209,27 @@ fn end_to_end(arch: Arch, steps: usize, batch: usize) {
     // A checkpoint from before the moving average (three blocks) loads with average = weights.
     let mut old = back.clone();
     old.header.ema = false;
+    old.header.prior = None;
     let old_back = Checkpoint::from_bytes(&old.to_bytes().expect("bytes"), "old").expect("old");
     assert_eq!(old_back.weights.ema, old_back.weights.theta);
+    // ... and with the uniform prior (mean 0, variance sigma_data^2) it was trained with.
+    assert_eq!(old_back.header.prior(), PixelPrior::uniform(784, 0.25));
+    // The stored prior is the training images' per-pixel statistics: the corners never vary.
+    let stored = back.header.prior();
+    assert_eq!(stored, t.prior);
+    assert_eq!((stored.mean[0], stored.variance[0]), (0.0, 0.0));
+    assert!(stored.variance.iter().any(|&v| v > 0.05));
     let x = vals(3 * 784, 9);
     let sigma = [0.01f32, 0.5, 8.0];
     let label = [NULL_CLASS, 3, 7];
     let net_a = Net::new(&g, &k, model, &t.store, 3, false, None);
     let a = net_a.evaluate(&g, &x, &sigma, &label).expect("a");
-    let store_b = ParamStore::new(&g, back.header.layout.clone(), &back.weights);
+    let store_b = ParamStore::new(
+        &g,
+        back.header.layout.clone(),
+        &back.weights,
+        &back.header.prior(),
+    );
     let net_b = Net::new(&g, &k, model, &store_b, 3, false, None);
     let b = net_b.evaluate(&g, &x, &sigma, &label).expect("b");
     assert_eq!(a, b, "a loaded checkpoint gives identical outputs");
@@ -255,7 +275,12 @@ fn sampling_is_deterministic_finite_and_guidance_changes_it() {
         classes: 10,
     };
     let layout = model.layout(&g);
-    let store = ParamStore::new(&g, layout.clone(), &Weights::fresh(layout.init_values(3)));
+    let store = ParamStore::new(
+        &g,
+        layout.clone(),
+        &Weights::fresh(layout.init_values(3)),
+        &PixelPrior::uniform(784, 0.25),
+    );
     let sigmas = [5.0f32, 1.0, 0.1];
     let mean = vec![0.2f32; 784];
     let mut spec = SampleSpec::new(4);
@@ -351,7 +376,7 @@ fn the_worker_thread_trains_samples_saves_and_loads_by_commands() {
     // The worker sampled with the moving average of the weights, not the last iterate.
     let ck = Checkpoint::load(&path).expect("load");
     let hd = &ck.header;
-    let store = ParamStore::new(&g, hd.layout.clone(), &ck.weights);
+    let store = ParamStore::new(&g, hd.layout.clone(), &ck.weights, &hd.prior());
     let sample_with = |store: &ParamStore| {
         ImageSampler::new(
             &g,

@@ -4,7 +4,7 @@
 use crate::gpu::checkpoint::Checkpoint;
 use crate::gpu::models::{Arch, ModelSpec};
 use crate::gpu::params::ParamStore;
-use crate::gpu::sampler::{ImageSampler, SampleSpec};
+use crate::gpu::sampler::{ImageSampler, SampleSpec, levels_down_to};
 use crate::gpu::trainer::{ImageTrainer, TrainSpec};
 use crate::gpu::{Gpu, Kernels};
 use crate::images::DatasetSource;
@@ -131,6 +131,14 @@ pub struct SampleImagesArgs {
     /// Skip the final Tweedie denoising step.
     #[arg(long)]
     pub no_denoise: bool,
+    /// Run only the levels with sigma >= this (the final denoising step then uses the last of
+    /// them): a network that has not learned the smallest levels stops where it still denoises.
+    #[arg(long, default_value_t = 0.0)]
+    pub stop_sigma: f32,
+    /// Sample with the trained weights themselves instead of their moving average (to compare
+    /// the two).
+    #[arg(long)]
+    pub raw_weights: bool,
     /// Pixels per image pixel in the PNG.
     #[arg(long, default_value_t = 2)]
     pub scale: usize,
@@ -161,6 +169,17 @@ fn quality_json(q: &Quality) -> serde_json::Value {
         "mean_confidence": q.mean_confidence,
         "digit_counts": q.counts,
     })
+}
+
+/// [`quality_json`], plus for a class-guided batch the fraction classified as that class.
+fn sample_quality_json(q: &Quality, class: Option<u32>) -> serde_json::Value {
+    let mut v = quality_json(q);
+    if let Some(k) = class {
+        let n = q.counts.iter().sum::<usize>().max(1) as f64;
+        let hit = q.counts.get(k as usize).copied().unwrap_or(0) as f64 / n;
+        v["classified_as_class"] = json!(hit);
+    }
+    v
 }
 
 /// Trains (or, without `--out`, loads the embedded) classifier and calibrates its numbers.
@@ -225,7 +244,7 @@ fn ladder(a: &LadderArgs) -> Result<(), String> {
     h.model
         .check_fits(&gpu, h.sigmas.len(), "levels of the checkpoint")?;
     check_picture(2 * h.sigmas.len(), h.model.pixels(), a.scale)?;
-    let store = ParamStore::new(&gpu, h.layout.clone(), &ck.weights).averaged();
+    let store = ParamStore::new(&gpu, h.layout.clone(), &ck.weights, &h.prior()).averaged();
     let (mut rows, denoised) =
         crate::gpu::sampler::noise_ladder(&gpu, &k, h.model, &store, &h.sigmas, &x0, a.seed)?;
     rows.extend(denoised);
@@ -445,7 +464,12 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
     let h = &ck.header;
     h.model.check_fits(&gpu, a.n, "--n")?;
     check_picture(a.n, h.model.pixels(), a.scale)?;
-    let store = ParamStore::new(&gpu, h.layout.clone(), &ck.weights).averaged();
+    let trained = ParamStore::new(&gpu, h.layout.clone(), &ck.weights, &h.prior());
+    let store = if a.raw_weights {
+        trained
+    } else {
+        trained.averaged()
+    };
     let spec = SampleSpec {
         n: a.n,
         steps_per_level: a.steps_per_level,
@@ -468,8 +492,11 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
     } else {
         None
     };
-    let sampler = ImageSampler::new(&gpu, &k, h.model, &store, &h.sigmas, &h.mean, spec)
+    let sigmas = levels_down_to(&h.sigmas, a.stop_sigma)
         .map_err(|e| format!("{}: {e}", a.ckpt.display()))?;
+    let sampler = ImageSampler::new(&gpu, &k, h.model, &store, sigmas, &h.mean, spec)
+        .map_err(|e| format!("{}: {e}", a.ckpt.display()))?;
+    let sampler_levels = sigmas.len();
     let t0 = Instant::now();
     let images = sampler.run(|_| {})?;
     gpu_ok(&errors)?;
@@ -494,10 +521,12 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
             "adapter": gpu.describe(),
             "images": a.n,
             "score_evaluations_per_image": sampler.evaluations(),
+            "levels": sampler_levels,
+            "weights": if a.raw_weights { "trained" } else { "moving average" },
             "seconds": seconds,
             "out": a.out.display().to_string(),
             "quality": match &classifier {
-                Some(c) => quality_json(&quality(c, &images)?),
+                Some(c) => sample_quality_json(&quality(c, &images)?, a.class),
                 None => serde_json::Value::Null,
             },
         })

@@ -5,10 +5,13 @@
 //! Layout: the 8 bytes `SFIMGCK1`, a little-endian u64 header length, the JSON header, then
 //! `theta`, `m`, `v` and (where the header says `ema: true`) the moving average `ema`, as
 //! little-endian f32, `layout.total` values each. Files written before the average existed
-//! have three blocks; their average is taken to be `theta`.
+//! have three blocks; their average is taken to be `theta`. The header's `prior` (the skip
+//! connection's per-pixel mean and variance) is absent in files written before it existed.
 
 use super::models::ModelSpec;
+use super::models::mlp::SIGMA_DATA;
 use super::params::{ParamLayout, Weights};
+use super::pixel_prior::PixelPrior;
 use crate::atomic_file::write_bytes_atomic;
 use std::path::Path;
 
@@ -34,6 +37,20 @@ pub struct CheckpointHeader {
     /// The logged losses, oldest first (at most [`HISTORY_LIMIT`]).
     #[serde(default)]
     pub history: Vec<LossRecord>,
+    /// The skip connection's per-pixel prior; absent in files written before it existed,
+    /// which were trained with the uniform one ([`Checkpoint::prior`]).
+    #[serde(default)]
+    pub prior: Option<PixelPrior>,
+}
+
+impl CheckpointHeader {
+    /// The prior the network was trained with: the stored one, or for an older file the
+    /// uniform prior (mean 0, variance sigma_data^2) its skip connection used.
+    pub fn prior(&self) -> PixelPrior {
+        self.prior
+            .clone()
+            .unwrap_or_else(|| PixelPrior::uniform(self.model.pixels(), SIGMA_DATA * SIGMA_DATA))
+    }
 }
 
 /// One logged point of the loss curve.
@@ -147,6 +164,9 @@ impl Checkpoint {
                 header.model.width,
                 header.model.height
             ));
+        }
+        if let Some(p) = &header.prior {
+            p.check(header.model.pixels(), name)?;
         }
         let floats: Vec<f32> = rest
             .chunks_exact(4)

@@ -423,8 +423,9 @@ impl<'g> Graph<'g> {
         y
     }
 
-    /// `c1(sigma) f + c2(sigma) x`: with the result divided by sigma, the score of the denoiser
-    /// `c_skip x + c_out f` (see `shaders/elementwise.wgsl`).
+    /// `c1(sigma) f + c2_j(sigma) (x - mu_j)`: with the result divided by sigma, the score of the
+    /// denoiser `mu + c_skip (x - mu) + c_out f`, the prior `(mu, v)` being the parameter
+    /// store's (see `shaders/elementwise.wgsl`, `gpu/pixel_prior.rs`).
     pub fn skip(&mut self, f: &Tensor, x: &Tensor, sigma: &View, sigma_data: f32) -> Tensor {
         let y = self.tensor("skip", f.len(), true);
         let row_len = f.len() / self.batch;
@@ -609,7 +610,7 @@ impl<'g> Graph<'g> {
                 g,
                 k,
                 &f.value,
-                Some(&x.value),
+                Some((&x.value, &s.prior)),
                 sigma,
                 *row_len,
                 *sd2,

@@ -15,6 +15,7 @@ pub mod checkpoint;
 pub mod graph;
 pub mod models;
 pub mod params;
+pub mod pixel_prior;
 pub mod sampler;
 pub mod trainer;
 pub mod worker;

@@ -4,6 +4,7 @@
 
 use super::buffers::{ALIGN_ELEMENTS, View};
 use super::context::Gpu;
+use super::pixel_prior::PixelPrior;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Uniform};
 
@@ -119,12 +120,15 @@ pub struct ParamStore {
     pub m: View,
     pub v: View,
     pub ema: View,
+    /// The skip connection's per-pixel prior, packed ([`PixelPrior::packed`]); not trained.
+    pub prior: View,
 }
 
 impl ParamStore {
-    pub fn new(gpu: &Gpu, layout: ParamLayout, w: &Weights) -> ParamStore {
+    pub fn new(gpu: &Gpu, layout: ParamLayout, w: &Weights, prior: &PixelPrior) -> ParamStore {
         assert_eq!(w.theta.len(), layout.total, "parameter count");
         ParamStore {
+            prior: gpu.upload("pixel prior", &prior.packed()),
             theta: gpu.upload("theta", &w.theta),
             grad: gpu.zeros("grad", layout.total),
             m: gpu.upload("adam m", &w.m),

@@ -43,6 +43,23 @@ impl SampleSpec {
     }
 }
 
+/// The levels with `sigma >= stop` (all of them for `stop <= 0`), at least one: sampling that
+/// stops there and denoises at the last of them suits a network that has not yet learned the
+/// smallest levels (the panel and `images sample --stop-sigma`).
+pub fn levels_down_to(sigmas: &[f32], stop: f32) -> Result<&[f32], String> {
+    if !stop.is_finite() {
+        return Err(format!("the stopping sigma must be finite, got {stop}"));
+    }
+    let kept = sigmas.iter().take_while(|&&s| s >= stop).count();
+    if kept == 0 {
+        return Err(format!(
+            "the stopping sigma {stop} is above the largest level {}",
+            sigmas.first().copied().unwrap_or(0.0)
+        ));
+    }
+    Ok(&sigmas[..kept])
+}
+
 /// Nets and dispatches for one sampling configuration.
 pub struct ImageSampler {
     gpu: Gpu,

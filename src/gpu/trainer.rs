@@ -11,6 +11,7 @@ use super::kernels::adam::{self, AdamParams};
 use super::kernels::dsm::{self, DrawTargets, DsmParams, pack_bytes};
 use super::models::{ModelSpec, Net};
 use super::params::{ParamStore, Weights};
+use super::pixel_prior::PixelPrior;
 use crate::dist::schedule::{SigmaSchedule, max_pairwise_distance_rows};
 use crate::images::ImageSet;
 use std::collections::VecDeque;
@@ -165,6 +166,8 @@ pub struct ImageTrainer {
     steps_run: u64,
     /// The logged losses, carried through checkpoints.
     history: Vec<LossRecord>,
+    /// The skip connection's prior (in the store too, packed).
+    pub prior: PixelPrior,
     in_flight: VecDeque<wgpu::SubmissionIndex>,
 }
 
@@ -181,7 +184,8 @@ impl ImageTrainer {
         let sigmas = image_sigmas(train, spec.levels, spec.sigma_min)?;
         let layout = spec.model.layout(gpu);
         let weights = Weights::fresh(layout.init_values(spec.seed));
-        let store = ParamStore::new(gpu, layout, &weights);
+        let prior = PixelPrior::of(train);
+        let store = ParamStore::new(gpu, layout, &weights, &prior);
         let header = CheckpointHeader {
             model: spec.model,
             sigmas,
@@ -195,6 +199,7 @@ impl ImageTrainer {
             layout: store.layout.clone(),
             ema: true,
             history: Vec::new(),
+            prior: Some(prior),
         };
         ImageTrainer::assemble(gpu, kernels, spec, header, store, train, held)
     }
@@ -222,8 +227,10 @@ impl ImageTrainer {
         if layout != h.layout {
             return Err("the checkpoint's parameter layout does not match its model".into());
         }
-        let store = ParamStore::new(gpu, layout, &ckpt.weights);
-        ImageTrainer::assemble(gpu, kernels, spec, h.clone(), store, train, held)
+        let mut header = h.clone();
+        header.prior = Some(h.prior());
+        let store = ParamStore::new(gpu, layout, &ckpt.weights, &h.prior());
+        ImageTrainer::assemble(gpu, kernels, spec, header, store, train, held)
     }
 
     fn assemble(
@@ -300,6 +307,7 @@ impl ImageTrainer {
             &AdamParams::at_step(store.layout.total, spec.lr, 1),
             &store,
         );
+        let prior = header.prior();
         Ok(ImageTrainer {
             gpu: gpu.clone(),
             sigmas: header.sigmas,
@@ -307,6 +315,7 @@ impl ImageTrainer {
             data_name: header.data,
             step: header.step,
             steps_run: 0,
+            prior,
             history: header.history,
             spec,
             store,
@@ -448,6 +457,7 @@ impl ImageTrainer {
                 layout: self.store.layout.clone(),
                 ema: true,
                 history: self.history.clone(),
+                prior: Some(self.prior.clone()),
             },
             weights,
         })

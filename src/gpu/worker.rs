@@ -10,6 +10,7 @@ use super::kernels::Kernels;
 use super::models::ModelSpec;
 use super::sampler::{ImageSampler, SampleSpec, noise_ladder};
 use super::trainer::{ImageTrainer, LevelLoss, TrainSpec};
+use crate::images::classifier::{DigitClassifier, PIXELS, Quality, quality};
 use crate::images::{DatasetSource, ImageSet};
 use crate::worker_thread::WorkerThread;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
@@ -92,6 +93,9 @@ pub enum ImageEvent {
         width: usize,
         height: usize,
         step: u64,
+        /// The digit classifier's numbers for the batch (28 x 28 images only, MATH §6), and
+        /// for a class-guided batch the share classified as that class.
+        quality: Option<SampleQuality>,
     },
     /// One row per level: noisy images and their Tweedie estimates.
     Ladder {
@@ -108,6 +112,37 @@ pub enum ImageEvent {
 }
 
 pub use crate::worker_thread::Wake;
+
+/// What the digit classifier says of one sample batch.
+#[derive(Clone, Debug)]
+pub struct SampleQuality {
+    pub quality: Quality,
+    /// The class asked for and the fraction of samples classified as it.
+    pub class_hit: Option<(u32, f64)>,
+}
+
+/// The classifier's numbers for `n` images of `width x height`, or None where they are not
+/// 28 x 28 digits (or the embedded weights could not be read, which a test rules out).
+fn sample_quality(
+    images: &[f32],
+    width: usize,
+    height: usize,
+    class: Option<u32>,
+) -> Option<SampleQuality> {
+    if width * height != PIXELS {
+        return None;
+    }
+    let c = DigitClassifier::embedded().ok()?;
+    let quality = quality(&c, images).ok()?;
+    let class_hit = class.map(|k| {
+        let n = quality.counts.iter().sum::<usize>().max(1);
+        (
+            k,
+            quality.counts.get(k as usize).copied().unwrap_or(0) as f64 / n as f64,
+        )
+    });
+    Some(SampleQuality { quality, class_hit })
+}
 
 /// The image trainer thread's handle (see [`WorkerThread`]).
 pub type ImageWorkerHandle = WorkerThread<ImageCommand, ImageEvent>;
@@ -304,7 +339,7 @@ impl Worker {
             ImageCommand::Sample(spec) => {
                 let t = self.trainer.as_ref().ok_or("start training first")?;
                 let (w, h) = (t.spec.model.width, t.spec.model.height);
-                let n = spec.n;
+                let (n, class) = (spec.n, spec.class);
                 let s = ImageSampler::new(
                     &self.gpu,
                     &self.kernels,
@@ -317,12 +352,14 @@ impl Worker {
                 let images = s.run(|_| {})?;
                 self.check_gpu()?;
                 let step = t.step_count();
+                let quality = sample_quality(&images, w, h, class);
                 self.send(ImageEvent::Samples {
                     images: Arc::new(images),
                     n,
                     width: w,
                     height: h,
                     step,
+                    quality,
                 });
             }
             ImageCommand::Ladder { index, seed } => {
@@ -450,7 +487,9 @@ impl Worker {
         };
         let (since, step0) = self.rate;
         let dt = since.elapsed().as_secs_f64();
-        if dt > 0.2 && t.step_count() > step0 {
+        // Measured over running stretches only (Run resets the window); single steps ordered
+        // by `Step` include the command round trips and would understate the rate.
+        if self.running && dt > 0.2 && t.step_count() > step0 {
             self.images_per_s = Some((t.step_count() - step0) as f64 * t.spec.batch as f64 / dt);
             self.rate = (Instant::now(), t.step_count());
         }

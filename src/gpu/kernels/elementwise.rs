@@ -123,29 +123,42 @@ pub fn precondition(
         .dispatch(gpu, &p, &[(1, a), (3, sigma), (4, dst)], groups_1d(n))
 }
 
-/// The skip coefficients `(c1, c2)` at `sigma` for `sd2 = sigma_data^2`.
-pub fn skip_coefficients(sigma: f32, sd2: f32) -> (f32, f32) {
-    let d = sigma * sigma + sd2;
-    ((sd2 / d).sqrt(), -sigma / d)
+/// The skip coefficients `(c1, c2_j)` at `sigma` for `sd2 = sigma_data^2` and the pixel's
+/// prior variance `v` (`shaders/elementwise.wgsl`, `gpu/pixel_prior.rs`).
+pub fn skip_coefficients(sigma: f32, sd2: f32, v: f32) -> (f32, f32) {
+    (
+        (sd2 / (sigma * sigma + sd2)).sqrt(),
+        -sigma / (sigma * sigma + v),
+    )
 }
 
-/// CPU twin of `skip_forward`: `c1 f + c2 x`.
-pub fn skip_forward_cpu(f: &[f32], x: &[f32], sigma: &[f32], row_len: usize, sd2: f32) -> Vec<f32> {
+/// CPU twin of `skip_forward`: `c1 f + c2_j (x - mu_j)`, `prior` packed as
+/// [`PixelPrior::packed`](crate::gpu::pixel_prior::PixelPrior::packed).
+pub fn skip_forward_cpu(
+    f: &[f32],
+    x: &[f32],
+    sigma: &[f32],
+    row_len: usize,
+    sd2: f32,
+    prior: &[f32],
+) -> Vec<f32> {
     (0..f.len())
         .map(|i| {
-            let (c1, c2) = skip_coefficients(sigma[i / row_len], sd2);
-            c1 * f[i] + c2 * x[i]
+            let j = i % row_len;
+            let (c1, c2) = skip_coefficients(sigma[i / row_len], sd2, prior[row_len + j]);
+            c1 * f[i] + c2 * (x[i] - prior[j])
         })
         .collect()
 }
 
-/// `dst = c1 f + c2 x` (forward) or `dst (+)= c1 f` (backward, `x` = None).
+/// `dst = c1 f + c2 (x - mu)` (forward, `x` = Some((x, packed prior))) or `dst (+)= c1 f`
+/// (backward, `x` = None).
 #[allow(clippy::too_many_arguments)]
 pub fn skip(
     gpu: &Gpu,
     k: &Kernels,
     f: &View,
-    x: Option<&View>,
+    x: Option<(&View, &View)>,
     sigma: &View,
     row_len: usize,
     sd2: f32,
@@ -158,12 +171,15 @@ pub fn skip(
         ..params(n, row_len, accumulate)
     };
     match x {
-        Some(x) => k.skip_forward.dispatch(
-            gpu,
-            &p,
-            &[(1, f), (2, x), (3, sigma), (4, dst)],
-            groups_1d(n),
-        ),
+        Some((x, prior)) => {
+            assert_eq!(prior.len(), 2 * row_len, "a mean and a variance per pixel");
+            k.skip_forward.dispatch(
+                gpu,
+                &p,
+                &[(1, f), (2, x), (3, sigma), (4, dst), (5, prior)],
+                groups_1d(n),
+            )
+        }
         None => k
             .skip_backward
             .dispatch(gpu, &p, &[(1, f), (3, sigma), (4, dst)], groups_1d(n)),

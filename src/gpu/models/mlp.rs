@@ -1,11 +1,13 @@
 //! The MLP score network on flattened images:
 //! `h1 = silu(W1 c(sigma) x + E1 e + b1)`, `h2 = silu(W2 h1 + E2 e + b2)`, `F = W3 h2 + b3`,
-//! `s = (c1(sigma) F + c2(sigma) x) / sigma`,
+//! `s = (c1(sigma) F + c2_j(sigma) (x - mu)) / sigma`,
 //! with `e` the conditioning features of (sigma, class) and `c(sigma) = 1 / sqrt(sigma^2 +
 //! sigma_data^2)` scaling the noisy input to about unit variance at every level (without it the
-//! large levels saturate the first layer). The skip `c1 F + c2 x` makes `s` the score of the
-//! denoiser `D = c_skip x + c_out F` (`x + sigma^2 s = D`): a network narrower than the image
-//! cannot pass the noise through a bottleneck, so the identity part goes around it.
+//! large levels saturate the first layer). The skip makes `s` the score of the denoiser
+//! `D = mu + c_skip (x - mu) + c_out F` (`x + sigma^2 s = D`), the per-pixel Wiener filter of
+//! [`PixelPrior`](crate::gpu::pixel_prior::PixelPrior) plus the network's correction (MATH §3.7):
+//! a network narrower than the image cannot pass the noise through a bottleneck, so the identity
+//! part goes around it, and pixels that never vary are denoised without it.
 
 use super::{ModelSpec, SIGMA_FREQS};
 

@@ -4,11 +4,11 @@
 //! h0 = B(c(sigma) x, 1 -> C)  h1 = B(h0, C -> C)                  (full resolution)
 //! m0 = B(pool(h1), C -> 2C)   m1 = B(m0, 2C -> 2C)                (half resolution)
 //! u0 = B(up(m1), 2C -> C)     u1 = B(u0 + h1, C -> C)             (skip connection)
-//! F  = conv(u1, C -> 1) + b,   s = (c1(sigma) F + c2(sigma) x) / sigma
+//! F  = conv(u1, C -> 1) + b,   s = (c1(sigma) F + c2_j(sigma) (x - mu)) / sigma
 //! ```
 //!
-//! The input scaling `c(sigma)` and the skip `c1 F + c2 x` are the MLP's (see `mlp.rs`): `s` is
-//! the score of the denoiser `c_skip x + c_out F`, so at the large levels, where the score is
+//! The input scaling `c(sigma)` and the skip are the MLP's (see `mlp.rs`): `s` is the score of
+//! the denoiser `mu + c_skip (x - mu) + c_out F`, so at the large levels, where the score is
 //! nearly `-(x - mean) / sigma^2`, the network only learns a correction.
 //!
 //! with the block `B(x) = silu(GN(conv3x3(x)) + P e)`: group norm's per-sample shift carries

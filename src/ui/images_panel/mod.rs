@@ -5,8 +5,11 @@
 use crate::gpu::models::{Arch, ModelSpec};
 use crate::gpu::sampler::SampleSpec;
 use crate::gpu::trainer::TrainSpec;
-use crate::gpu::worker::{ImageCommand, ImageEvent, ImageSnapshot, ImageWorkerHandle};
+use crate::gpu::worker::{
+    ImageCommand, ImageEvent, ImageSnapshot, ImageWorkerHandle, SampleQuality,
+};
 use crate::images::DatasetSource;
+use crate::images::classifier::{NOISE_SCORE, NOISY_DIGITS_SCORE, REAL_DIGITS_SCORE};
 use crate::images::grid::{Tiled, save_png, square_cols, tile};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -211,6 +214,7 @@ impl ImagesPanel {
                     width,
                     height,
                     step,
+                    quality,
                 } => {
                     self.sampling.busy = false;
                     self.sampling.took = self
@@ -218,7 +222,7 @@ impl ImagesPanel {
                         .sent
                         .map_or(self.sampling.took, |t| t.elapsed());
                     let t = tile(&images, width, height, square_cols(n), 2, 2);
-                    let caption = format!("{n} samples at step {step}");
+                    let caption = caption_for_samples(n, step, quality.as_ref());
                     self.pictures.samples = Some(picture(ctx, "image samples", t, caption));
                 }
                 ImageEvent::Ladder {
@@ -359,4 +363,20 @@ fn picture(ctx: &egui::Context, name: &str, tiled: Tiled, caption: String) -> Pi
         tiled,
         caption,
     }
+}
+
+/// The grid's caption: how many samples, from which step, and what the digit classifier says
+/// of them beside its values on real digits and on noise, so the number has a scale.
+pub fn caption_for_samples(n: usize, step: u64, q: Option<&SampleQuality>) -> String {
+    let mut s = format!("{n} samples at step {step}");
+    if let Some(q) = q {
+        s += &format!(
+            "\nquality: score {:.2} (real digits {REAL_DIGITS_SCORE}, noisy digits {NOISY_DIGITS_SCORE}, noise {NOISE_SCORE}), label entropy {:.2} nats (ln 10 = 2.30)",
+            q.quality.inception_score, q.quality.label_entropy
+        );
+        if let Some((k, hit)) = q.class_hit {
+            s += &format!(", {:.0} % read as {k}", 100.0 * hit);
+        }
+    }
+    s
 }
