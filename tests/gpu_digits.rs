@@ -9,7 +9,7 @@ mod common;
 
 use scorefield::gpu::Kernels;
 use scorefield::gpu::models::{Arch, ModelSpec};
-use scorefield::gpu::sampler::{ImageSampler, SampleSpec, levels_down_to};
+use scorefield::gpu::sampler::{ImageSampler, SampleSpec};
 use scorefield::gpu::trainer::{ImageTrainer, TrainSpec};
 use scorefield::images::classifier::{DigitClassifier, NOISE_SCORE, PIXELS, quality};
 use scorefield::images::source::load_mnist5k;
@@ -55,14 +55,14 @@ fn a_short_conditional_run_draws_digits_of_the_class_asked_for() {
         started.elapsed().as_secs_f64()
     );
     let averaged = t.store.averaged();
-    let sigmas = levels_down_to(&t.sigmas, STOP_SIGMA).expect("levels");
     let draw = |n: usize, class: Option<u32>, seed: u32| {
         let mut s = SampleSpec::new(n);
         s.steps_per_level = STEPS_PER_LEVEL;
         s.class = class;
         s.cfg_scale = GUIDANCE;
         s.seed = seed;
-        let sampler = ImageSampler::new(&gpu, &kernels, model, &averaged, sigmas, &t.mean, s)
+        s.stop_sigma = STOP_SIGMA;
+        let sampler = ImageSampler::new(&gpu, &kernels, model, &averaged, &t.sigmas, &t.mean, s)
             .expect("sampler");
         sampler.run(|_| {}).expect("samples")
     };

@@ -4,7 +4,7 @@
 use crate::gpu::checkpoint::Checkpoint;
 use crate::gpu::models::{Arch, ModelSpec};
 use crate::gpu::params::ParamStore;
-use crate::gpu::sampler::{ImageSampler, SampleSpec, levels_down_to};
+use crate::gpu::sampler::{ImageSampler, SampleSpec};
 use crate::gpu::trainer::{ImageTrainer, TrainSpec};
 use crate::gpu::{Gpu, Kernels};
 use crate::images::DatasetSource;
@@ -478,6 +478,7 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
         class: a.class,
         cfg_scale: a.cfg_scale,
         denoise: !a.no_denoise,
+        stop_sigma: a.stop_sigma,
     };
     let classifier = if a.score_quality {
         if h.model.pixels() != crate::images::classifier::PIXELS {
@@ -492,11 +493,9 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
     } else {
         None
     };
-    let sigmas = levels_down_to(&h.sigmas, a.stop_sigma)
+    let sampler = ImageSampler::new(&gpu, &k, h.model, &store, &h.sigmas, &h.mean, spec)
         .map_err(|e| format!("{}: {e}", a.ckpt.display()))?;
-    let sampler = ImageSampler::new(&gpu, &k, h.model, &store, sigmas, &h.mean, spec)
-        .map_err(|e| format!("{}: {e}", a.ckpt.display()))?;
-    let sampler_levels = sigmas.len();
+    let sampler_levels = sampler.levels().len();
     let t0 = Instant::now();
     let images = sampler.run(|_| {})?;
     gpu_ok(&errors)?;

@@ -25,8 +25,10 @@ pub struct SampleSpec {
     pub class: Option<u32>,
     /// gamma in s(x) + gamma (s(x|y) - s(x)); 1 is the plain conditional score.
     pub cfg_scale: f32,
-    /// Finish with x + sigma_min^2 s(x, sigma_min).
+    /// Finish with x + sigma^2 s(x, sigma) at the last level run.
     pub denoise: bool,
+    /// Run only the levels with sigma >= this ([`levels_down_to`]; 0 runs them all).
+    pub stop_sigma: f32,
 }
 
 impl SampleSpec {
@@ -39,6 +41,7 @@ impl SampleSpec {
             class: None,
             cfg_scale: 1.0,
             denoise: true,
+            stop_sigma: 0.0,
         }
     }
 }
@@ -61,6 +64,8 @@ pub fn levels_down_to(sigmas: &[f32], stop: f32) -> Result<&[f32], String> {
 }
 
 /// Nets and dispatches for one sampling configuration.
+///
+/// `sigmas` are the model's levels; the sampler runs those down to `spec.stop_sigma`.
 pub struct ImageSampler {
     gpu: Gpu,
     pub spec: SampleSpec,
@@ -88,6 +93,7 @@ impl ImageSampler {
         if spec.n == 0 || spec.steps_per_level == 0 {
             return Err("sampling needs at least one image and one step per level".into());
         }
+        let sigmas = levels_down_to(sigmas, spec.stop_sigma)?;
         if !(spec.step_ratio.is_finite() && spec.step_ratio > 0.0) {
             return Err(format!(
                 "the step ratio must be > 0, got {}",
@@ -209,6 +215,11 @@ impl ImageSampler {
             submit(g, &list);
         }
         g.read(&self.uncond.x)
+    }
+
+    /// The noise levels run (down to the stop).
+    pub fn levels(&self) -> &[f32] {
+        &self.sigmas
     }
 
     /// Score evaluations per image for one run.

@@ -69,6 +69,8 @@ pub struct ImageTraining {
 /// Sampling settings and the live grid's refresh state.
 pub struct Sampling {
     pub steps_per_level: usize,
+    /// Sample the levels down to this sigma only (0: all; `SampleSpec::stop_sigma`).
+    pub stop_sigma: f32,
     pub class: Option<u32>,
     pub cfg_scale: f32,
     pub auto_sample: bool,
@@ -120,6 +122,7 @@ impl Default for ImagesPanel {
             training: ImageTraining::default(),
             sampling: Sampling {
                 steps_per_level: 20,
+                stop_sigma: 0.0,
                 class: None,
                 cfg_scale: 1.0,
                 auto_sample: true,
@@ -182,8 +185,12 @@ impl ImagesPanel {
                         self.setup.hidden = 256;
                         self.setup.batch = 64;
                         self.sampling.steps_per_level = 5;
+                        // A short run has not learned the smallest levels; stopping at the
+                        // first level below 0.5 shows its digits (README, "Digits on the
+                        // software adapter").
+                        self.sampling.stop_sigma = 0.5;
                         self.messages.push(
-                            "software adapter: small defaults (MLP 256, batch 64, 5 steps per level)"
+                            "software adapter: small defaults (MLP 256, batch 64, 5 steps per level, sampling stops at sigma 0.5)"
                                 .into(),
                         );
                     }
@@ -301,6 +308,7 @@ impl ImagesPanel {
     fn request_samples(&mut self) {
         let mut spec = SampleSpec::new(64);
         spec.steps_per_level = self.sampling.steps_per_level.max(1);
+        spec.stop_sigma = self.sampling.stop_sigma;
         spec.class = self.sampling.class;
         spec.cfg_scale = self.sampling.cfg_scale;
         self.sampling.seed = self.sampling.seed.wrapping_add(1);

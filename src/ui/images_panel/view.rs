@@ -222,6 +222,9 @@ impl ImagesPanel {
                     .text("Langevin steps per level"),
             );
             ui.checkbox(&mut self.sampling.auto_sample, "refresh while training");
+            if let Some(snap) = self.training.snapshot.clone() {
+                self.stop_ui(ui, &snap.sigmas);
+            }
         });
         let classes = self.training.snapshot.as_ref().map_or(0, |s| s.classes);
         ui.horizontal(|ui| {
@@ -256,6 +259,27 @@ impl ImagesPanel {
             ui.label(&p.caption);
             show(ui, p, 420.0);
         }
+    }
+
+    /// Which level sampling stops at (and denoises from): all levels, or down to one of them.
+    fn stop_ui(&mut self, ui: &mut egui::Ui, sigmas: &[f32]) {
+        let label = |stop: f32| match sigmas.iter().take_while(|&&s| s >= stop).last() {
+            Some(s) if stop > 0.0 => format!("down to sigma {s:.3}"),
+            _ => "all levels".to_owned(),
+        };
+        egui::ComboBox::from_label("sampling stops at")
+            .selected_text(label(self.sampling.stop_sigma))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.sampling.stop_sigma, 0.0, "all levels");
+                for &s in sigmas {
+                    ui.selectable_value(&mut self.sampling.stop_sigma, s, label(s));
+                }
+            })
+            .response
+            .on_hover_text(
+                "Langevin runs the levels down to this one and denoises there: a network \
+                 that has not yet learned the smallest levels leaves their noise otherwise",
+            );
     }
 
     fn ladder_ui(&mut self, ui: &mut egui::Ui) {
