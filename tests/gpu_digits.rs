@@ -70,7 +70,7 @@ fn a_short_conditional_run_draws_digits_of_the_class_asked_for() {
 
     let unguided = draw(10 * PER_CLASS, None, 1);
     assert_eq!(unguided.len(), 10 * PER_CLASS * PIXELS);
-    let q = quality(&classifier, &unguided).expect("quality");
+    let q = quality(classifier, &unguided).expect("quality");
     let mut hits = 0;
     for class in 0..10u32 {
         let images = draw(PER_CLASS, Some(class), 2 + class);

@@ -175,9 +175,7 @@ fn quality_json(q: &Quality) -> serde_json::Value {
 fn sample_quality_json(q: &Quality, class: Option<u32>) -> serde_json::Value {
     let mut v = quality_json(q);
     if let Some(k) = class {
-        let n = q.counts.iter().sum::<usize>().max(1) as f64;
-        let hit = q.counts.get(k as usize).copied().unwrap_or(0) as f64 / n;
-        v["classified_as_class"] = json!(hit);
+        v["classified_as_class"] = json!(q.share_of(k));
     }
     v
 }
@@ -196,7 +194,7 @@ fn classifier(a: &ClassifierArgs) -> Result<(), String> {
             crate::atomic_file::write_bytes_atomic(out, &c.to_bytes())?;
             c
         }
-        None => DigitClassifier::embedded()?,
+        None => DigitClassifier::embedded()?.clone(),
     };
     let real: Vec<f32> = (0..held.len()).flat_map(|i| held.image_f32(i)).collect();
     let mut noise = crate::noise::StreamRng::from_seed(a.seed ^ 0x5eed);

@@ -60,17 +60,6 @@ pub fn image_sigmas(set: &ImageSet, levels: usize, sigma_min: f64) -> Result<Vec
     Ok(s.sigmas().iter().map(|&v| v as f32).collect())
 }
 
-/// The mean image in `[0, 1]`.
-pub fn mean_image(set: &ImageSet) -> Vec<f32> {
-    let mut mean = vec![0.0f64; set.dim()];
-    for i in 0..set.len() {
-        for (m, &v) in mean.iter_mut().zip(set.image(i)) {
-            *m += v as f64 / 255.0;
-        }
-    }
-    mean.iter().map(|m| (m / set.len() as f64) as f32).collect()
-}
-
 /// A data set on the GPU.
 struct GpuData {
     pixels: View,
@@ -189,7 +178,7 @@ impl ImageTrainer {
         let header = CheckpointHeader {
             model: spec.model,
             sigmas,
-            mean: mean_image(train),
+            mean: prior.mean.clone(),
             step: 0,
             data: train.name.clone(),
             batch: spec.batch,

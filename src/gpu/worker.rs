@@ -132,15 +132,8 @@ fn sample_quality(
     if width * height != PIXELS {
         return None;
     }
-    let c = DigitClassifier::embedded().ok()?;
-    let quality = quality(&c, images).ok()?;
-    let class_hit = class.map(|k| {
-        let n = quality.counts.iter().sum::<usize>().max(1);
-        (
-            k,
-            quality.counts.get(k as usize).copied().unwrap_or(0) as f64 / n as f64,
-        )
-    });
+    let quality = quality(DigitClassifier::embedded().ok()?, images).ok()?;
+    let class_hit = class.map(|k| (k, quality.share_of(k)));
     Some(SampleQuality { quality, class_hit })
 }
 

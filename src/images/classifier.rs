@@ -81,10 +81,23 @@ pub struct Quality {
     pub counts: [usize; CLASSES],
 }
 
+impl Quality {
+    /// The fraction of the batch assigned to `class` (0 for a class that is not a digit).
+    pub fn share_of(&self, class: u32) -> f64 {
+        let n = self.counts.iter().sum::<usize>().max(1);
+        self.counts.get(class as usize).copied().unwrap_or(0) as f64 / n as f64
+    }
+}
+
 impl DigitClassifier {
-    /// The classifier shipped with scorefield.
-    pub fn embedded() -> Result<DigitClassifier, String> {
-        DigitClassifier::from_bytes(EMBEDDED, "the embedded digit classifier")
+    /// The classifier shipped with scorefield, read from the embedded bytes once per process.
+    pub fn embedded() -> Result<&'static DigitClassifier, String> {
+        static SHARED: std::sync::OnceLock<Result<DigitClassifier, String>> =
+            std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(|| DigitClassifier::from_bytes(EMBEDDED, "the embedded digit classifier"))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// `p(y | x)` for one image of 784 values in `[0, 1]`.
