@@ -68,7 +68,9 @@ pub fn level() -> Level {
 /// A kernel to run compiled for the chosen instruction set: `run` is inlined into a function
 /// built with that set's features, and so is everything `run` calls that is
 /// `#[inline(always)]`. (A closure would not do: its body is a function of its own that the
-/// compiler may leave un-inlined, and so built for the baseline.)
+/// compiler may leave un-inlined, and so built for the baseline. The same holds inside a
+/// kernel: write its loops as `for` loops, not `for_each` / `fold` with a closure, whose
+/// iterator `fold` the compiler left un-inlined and ran at SSE width.)
 pub trait Kernel {
     type Output;
     fn run(self) -> Self::Output;

@@ -2,14 +2,16 @@
 //! passes (MATH §3), its objectives, and Adam.
 //!
 //! Layout: activations are feature-major matrices `width x batch` (one column per sample);
-//! weights are `out x in`. Every product goes through nalgebra's `gemm`, which hands dynamic
-//! matrices to `matrixmultiply` (AVX2/FMA kernels); transposed operands are strided views, so no
-//! product copies a matrix.
+//! weights are `out x in`. The products are in `products` (large ones through the `gemm` crate's
+//! runtime-dispatched kernels, transposed operands as strides, so no product copies a matrix);
+//! the element-wise steps between them in `activation` and `elementwise`, compiled for the CPU's
+//! vector instructions through `crate::simd`.
 
 pub mod activation;
 pub mod adam;
 pub mod batch;
 mod dense_gemm;
+mod elementwise;
 pub mod embedding;
 pub mod mlp;
 pub mod objective;

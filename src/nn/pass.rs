@@ -13,6 +13,7 @@
 //! ```
 //! `ds` for direction `v` is the Jacobian-vector product `(d s / d x) v` (MATH §3.2, §3.3).
 
+use super::elementwise::{activation_backward, tangent_forward};
 use super::mlp::{Mlp, OutputParam};
 use super::products::{gemm_nn, gemm_nt, gemm_tn};
 use super::real::Real;
@@ -278,7 +279,7 @@ pub fn forward<T: Real>(net: &Mlp<T>, ws: &mut Workspace<T>) {
             let (lower, upper) = ws.dh.split_at_mut(l + 1);
             gemm_nn(&mut ws.dz[l], &net.weights[l], &lower[l], T::zero());
             let (dz, dh_next, df) = (&ws.dz[l], &mut upper[0], &ws.df[l]);
-            broadcast_mul(df, dz, dh_next, ws.batch);
+            tangent_forward(df.as_slice(), dz.as_slice(), dh_next.as_mut_slice());
         }
     }
     affine(
@@ -295,18 +296,6 @@ pub fn forward<T: Real>(net: &Mlp<T>, ws: &mut Workspace<T>) {
             &ws.dh[n_hidden],
             T::zero(),
         );
-    }
-}
-
-/// `out[:, k B + j] = a[:, j] .* b[:, k B + j]` for every tangent block `k`.
-fn broadcast_mul<T: Real>(a: &DMatrix<T>, b: &DMatrix<T>, out: &mut DMatrix<T>, batch: usize) {
-    let rows = a.nrows();
-    let (a, b, o) = (a.as_slice(), b.as_slice(), out.as_mut_slice());
-    let block = rows * batch;
-    for (ob, bb) in o.chunks_mut(block).zip(b.chunks(block)) {
-        for ((o, x), y) in ob.iter_mut().zip(a).zip(bb) {
-            *o = *x * *y;
-        }
     }
 }
 
@@ -353,26 +342,12 @@ pub fn backward<T: Real>(
         // h = f(z), dh = f'(z) dz:
         //   gz  = gh .* f'(z) + sum_k gdh_k .* f''(z) .* dz_k
         //   gdz = gdh .* f'(z)
-        let gz = &mut ws.gh[l];
-        let df = ws.df[l].as_slice();
-        for (g, d) in gz.as_mut_slice().iter_mut().zip(df) {
-            *g *= *d;
-        }
-        if tangents.is_some() {
-            let block = df.len();
-            let (gdh, dz, d2f) = (
-                ws.gdh[l].as_mut_slice(),
-                ws.dz[l].as_slice(),
-                ws.d2f[l].as_slice(),
-            );
-            let gz = gz.as_mut_slice();
-            for (gb, zb) in gdh.chunks_mut(block).zip(dz.chunks(block)) {
-                for i in 0..block {
-                    gz[i] += gb[i] * d2f[i] * zb[i];
-                    gb[i] *= df[i];
-                }
-            }
-        }
+        let (gz, df, d2f) = (&mut ws.gh[l], &ws.df[l], &ws.d2f[l]);
+        let (gdh, dz): (&mut [T], &[T]) = match tangents {
+            Some(_) => (ws.gdh[l].as_mut_slice(), ws.dz[l].as_slice()),
+            None => (&mut [], &[]),
+        };
+        activation_backward(gz.as_mut_slice(), df.as_slice(), d2f.as_slice(), gdh, dz);
         // z = W h_prev + b, dz = W dh_prev.
         let gz = &ws.gh[l];
         gemm_nt(&mut grads.weights[l], gz, &ws.h[l], T::one());
@@ -393,7 +368,5 @@ pub fn backward<T: Real>(
 
 /// `b += rowsum(g)`.
 fn add_row_sums<T: Real>(b: &mut DVector<T>, g: &DMatrix<T>) {
-    for col in g.column_iter() {
-        *b += col;
-    }
+    super::elementwise::add_row_sums(b.as_mut_slice(), g.as_slice());
 }

@@ -75,7 +75,9 @@ fn scale_into<T: Real>(c: &mut [T], beta: T) {
     if beta == T::zero() {
         c.fill(T::zero());
     } else if beta != T::one() {
-        c.iter_mut().for_each(|v| *v *= beta);
+        for v in c.iter_mut() {
+            *v *= beta;
+        }
     }
 }
 
@@ -165,7 +167,11 @@ fn add_columns<T: Real>(c: &mut [T], a: &[T], coef: &[T]) {
                     *c += *x0 * b0 + *x1 * b1;
                 }
             }
-            [b0] => c.iter_mut().zip(col(0)).for_each(|(c, x0)| *c += *x0 * b0),
+            [b0] => {
+                for (c, x0) in c.iter_mut().zip(col(0)) {
+                    *c += *x0 * b0;
+                }
+            }
             _ => unreachable!("chunks(4) yields 1 to 4 coefficients"),
         }
     }
@@ -218,10 +224,9 @@ fn thin_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T)
         let mut acc = vec![T::zero(); m * n];
         for (aj, bj) in a.chunks(m).zip(b.chunks(n)) {
             for (r, arj) in aj.iter().enumerate() {
-                acc[r * n..(r + 1) * n]
-                    .iter_mut()
-                    .zip(bj)
-                    .for_each(|(s, x)| *s += *arj * *x);
+                for (s, x) in acc[r * n..(r + 1) * n].iter_mut().zip(bj) {
+                    *s += *arj * *x;
+                }
             }
         }
         let c = c.as_mut_slice();
@@ -234,7 +239,9 @@ fn thin_nt<T: Real>(c: &mut DMatrix<T>, a: &DMatrix<T>, b: &DMatrix<T>, beta: T)
         // Few columns (the input layer): c[:, q] += a[:, j] b[q, j].
         for (aj, bj) in a.chunks(m).zip(b.chunks(n)) {
             for (cq, bqj) in c.as_mut_slice().chunks_mut(m).zip(bj) {
-                cq.iter_mut().zip(aj).for_each(|(c, x)| *c += *x * *bqj);
+                for (c, x) in cq.iter_mut().zip(aj) {
+                    *c += *x * *bqj;
+                }
             }
         }
     }
