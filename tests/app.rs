@@ -375,13 +375,11 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         p.sampling.auto_sample = false;
     }
     h.step();
-    h.get_by_label("New network").click();
-    h.step();
+    click_in_view(&mut h, "New network");
     wait_until(&mut h, "the network", |a| {
         a.images.training.snapshot.is_some()
     });
-    h.get_by_label("Step 10").click();
-    h.step();
+    click_in_view(&mut h, "Step 10");
     wait_until(&mut h, "ten steps", |a| {
         a.images
             .training
@@ -389,8 +387,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
             .as_ref()
             .is_some_and(|s| s.step == 10 && !s.running)
     });
-    h.get_by_label("Sample 8x8").click();
-    h.step();
+    click_in_view(&mut h, "Sample 8x8");
     wait_until(&mut h, "the sample grid", |a| {
         a.images.samples_caption().is_some()
     });
@@ -409,8 +406,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         "{caption}"
     );
     h.state_mut().images.messages.clear();
-    h.get_by_label("Noise ladder").click();
-    h.step();
+    click_in_view(&mut h, "Noise ladder");
     wait_until(&mut h, "the noise ladder", |a| {
         a.images.has_ladder() || !a.images.messages.is_empty()
     });
@@ -422,8 +418,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     let out = std::env::temp_dir().join(format!("sf-panel-grid-{}.png", std::process::id()));
     h.state_mut().images.files.export_path = out.display().to_string();
     h.step();
-    h.get_by_label("Export PNG").click();
-    h.step();
+    click_in_view(&mut h, "Export PNG");
     wait_until(&mut h, "the export", |a| {
         a.images.messages.iter().any(|m| m.starts_with("wrote "))
     });
@@ -436,8 +431,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     let ckpt = std::env::temp_dir().join(format!("sf-panel-{}.sfimg", std::process::id()));
     h.state_mut().images.files.ckpt_path = ckpt.display().to_string();
     h.step();
-    h.get_by_label("Save checkpoint").click();
-    h.step();
+    click_in_view(&mut h, "Save checkpoint");
     wait_until(&mut h, "the save", |a| {
         a.images.messages.iter().any(|m| m.starts_with("saved "))
     });
@@ -452,8 +446,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         .arch;
     h.state_mut().images.setup.hidden = 128;
     h.step();
-    h.get_by_label("New network").click();
-    h.step();
+    click_in_view(&mut h, "New network");
     wait_until(&mut h, "another network", |a| {
         a.images
             .training
@@ -472,8 +465,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
             .arch,
         saved_arch
     );
-    h.get_by_label("Load checkpoint").click();
-    h.step();
+    click_in_view(&mut h, "Load checkpoint");
     wait_until(&mut h, "the loaded checkpoint and its ladder", |a| {
         a.images.has_ladder()
             && a.images

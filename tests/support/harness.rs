@@ -45,6 +45,16 @@ pub fn wait_until(
     }
 }
 
+/// Scrolls the widget labelled `label` into view, then clicks it: a click on a widget scrolled
+/// out of its window's view does not reach it (the image panel's lower buttons sit below the
+/// fold of its default 640-point height).
+pub fn click_in_view(h: &mut Harness<'static, ScorefieldApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_steps(3);
+    h.get_by_label(label).click();
+    h.step();
+}
+
 /// Trains from the buttons until at least `steps` steps, then pauses.
 pub fn train_then_pause(h: &mut Harness<'static, ScorefieldApp>, steps: u64) {
     h.get_by_label("Run training").click();
