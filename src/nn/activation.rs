@@ -248,9 +248,7 @@ impl Activation {
             d2f,
         });
     }
-}
 
-impl Activation {
     /// `d2f = f''(z)`, the activation matched once outside the loop (matched per element, the
     /// loop stays scalar).
     #[inline(always)]

@@ -184,17 +184,19 @@ fn dot<T: Real>(x: &[T], y: &[T]) -> T {
     const LANES: usize = 16;
     let mut lanes = [T::zero(); LANES];
     let (xs, ys) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
-    let tail = xs
-        .remainder()
-        .iter()
-        .zip(ys.remainder())
-        .fold(T::zero(), |s, (a, b)| s + *a * *b);
+    let mut sum = T::zero();
+    for (a, b) in xs.remainder().iter().zip(ys.remainder()) {
+        sum += *a * *b;
+    }
     for (xl, yl) in xs.zip(ys) {
         for ((l, a), b) in lanes.iter_mut().zip(xl).zip(yl) {
             *l += *a * *b;
         }
     }
-    lanes.iter().fold(tail, |s, l| s + *l)
+    for l in lanes {
+        sum += l;
+    }
+    sum
 }
 
 /// `c = a b^T + beta c` (`a` is `m x B`, `b` is `n x B`).
