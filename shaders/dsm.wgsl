@@ -11,11 +11,14 @@
 //       U(h) = ((h >> 8) + 0.5) / 2^24. Pixels are bytes packed four to a u32, little-endian,
 //       read as v / 255. One thread per (b, d).
 // loss: with lambda = sigma^2, l_b = 1/2 || sigma_b s_b + z_b ||^2 and the batch loss is the mean;
-//       its gradient is ds[b, d] = sigma_b (sigma_b s[b, d] + z[b, d]) / batch.
+//       the gradient of the weighted mean (1/batch) sum_b w_b l_b is
+//       ds[b, d] = w_b sigma_b (sigma_b s[b, d] + z[b, d]) / batch, with w_b = 1 (sigma_data2 = 0)
+//       or w_b = 1 + sigma_b^2 / sigma_data2 (the balanced weighting, MATH §3.5). l_b itself is
+//       written unweighted, so losses read the same under either weighting.
 //       One 256-thread workgroup per sample.
 //
 // Bindings: @binding(0) uniform Params { batch, pixels, n_images, levels, seed, step, conditional,
-//           p_uncond (f32) } (32 bytes); 1 data (read, packed bytes), 2 labels (read, u32),
+//           p_uncond (f32), sigma_data2 (f32), 3 pad } (48 bytes); 1 data (read, packed bytes), 2 labels (read, u32),
 //           3 sigmas (read, levels), 4 xt (read_write), 5 z (read_write), 6 sigma_b (read_write),
 //           7 label_b (read_write, u32), 8 s (read), 9 z_in (read), 10 sigma_in (read),
 //           11 loss_b (read_write), 12 ds (read_write), 13 level_b (read_write, u32).
@@ -29,6 +32,10 @@ struct Params {
     step: u32,
     conditional: u32,
     p_uncond: f32,
+    sigma_data2: f32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -97,12 +104,16 @@ fn loss(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let t = lid.x;
     let bt = wid.x;
     let sigma = sigma_in[bt];
+    var weight = 1.0;
+    if (p.sigma_data2 > 0.0) {
+        weight = 1.0 + sigma * sigma / p.sigma_data2;
+    }
     var acc = 0.0;
     for (var d = t; d < p.pixels; d += 256u) {
         let i = bt * p.pixels + d;
         let r = sigma * s[i] + z_in[i];
         acc += r * r;
-        ds[i] = sigma * r / f32(p.batch);
+        ds[i] = weight * sigma * r / f32(p.batch);
     }
     red[t] = acc;
     workgroupBarrier();

@@ -88,7 +88,8 @@ fn train_then_sample_a_conditional_unet_with_guidance() {
             "--steps",
             "6",
         ])
-        .args(["--batch", "4", "--log-every", "3", "--conditional", "--out"])
+        .args(["--batch", "4", "--log-every", "3", "--conditional"])
+        .args(["--weighting", "balanced", "--warmup-steps", "100", "--out"])
         .arg(&ckpt))
     else {
         return;
@@ -97,9 +98,18 @@ fn train_then_sample_a_conditional_unet_with_guidance() {
     assert!(l[0]["adapter"].as_str().is_some_and(|a| !a.is_empty()));
     assert_eq!(l[0]["train_images"], 4500);
     assert_eq!(l[0]["conditional"], true);
+    assert_eq!(
+        (&l[0]["weighting"], &l[0]["warmup_steps"]),
+        (&serde_json::json!("balanced"), &serde_json::json!(100))
+    );
     let steps: Vec<u64> = l.iter().filter_map(|v| v["step"].as_u64()).collect();
     assert_eq!(steps, vec![3, 6, 6], "two log lines and the save");
     assert!(l[1]["loss"].as_f64().is_some_and(f64::is_finite));
+    assert!(
+        l[1]["held_out_loss_averaged"]
+            .as_f64()
+            .is_some_and(f64::is_finite)
+    );
     assert!(l[1]["images_per_s"].as_f64().is_some_and(|r| r > 0.0));
     assert!(ckpt.exists());
 
@@ -196,6 +206,33 @@ fn train_then_sample_a_conditional_unet_with_guidance() {
     .expect("adapter present above");
     let l = lines(&out);
     assert_eq!(l.last().expect("save line")["step"], 8);
+    assert_eq!(
+        (&l[0]["weighting"], &l[0]["warmup_steps"]),
+        (&serde_json::json!("balanced"), &serde_json::json!(100)),
+        "a resumed run keeps the checkpoint's weighting and warm-up"
+    );
+}
+
+#[test]
+fn bad_weighting_and_warm_up_are_refused_before_training() {
+    let dir = scratch("schedule");
+    for (flag, value, says) in [
+        ("--weighting", "edm", "unknown level weighting 'edm'"),
+        ("--warmup-steps", "5000000", "over the limit of 1000000"),
+    ] {
+        let out = dir.join("never.sfimg");
+        let o = bin()
+            .args(["images", "train", "--steps", "1", flag, value, "--out"])
+            .arg(&out)
+            .output()
+            .expect("binary runs");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && e.contains(says),
+            "{flag} {value}: {e}"
+        );
+        assert!(!out.exists());
+    }
 }
 
 #[test]

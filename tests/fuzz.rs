@@ -15,6 +15,7 @@ use scorefield::gpu::checkpoint::{Checkpoint, CheckpointHeader, LossRecord};
 use scorefield::gpu::models::{Arch, ModelSpec};
 use scorefield::gpu::params::{Init, ParamLayout, Weights};
 use scorefield::gpu::pixel_prior::PixelPrior;
+use scorefield::gpu::train_schedule::LevelWeighting;
 use scorefield::nn::{
     Activation, Mlp, MlpConfig, NoiseKind, OutputParam, ScoreModel, SigmaEmbedding,
 };
@@ -295,6 +296,8 @@ fn valid_checkpoint() -> Vec<u8> {
         lr: 1e-3,
         seed: 0,
         p_uncond: 0.0,
+        weighting: LevelWeighting::Balanced,
+        warmup_steps: 100,
         layout,
         ema: true,
         prior: Some(PixelPrior {
@@ -450,4 +453,42 @@ fn mutated_checkpoints_never_panic() {
         check_checkpoint,
         6,
     );
+}
+
+/// `valid_checkpoint()` with its JSON header passed through `edit`.
+fn checkpoint_with_header(edit: impl Fn(&mut serde_json::Map<String, Value>)) -> Vec<u8> {
+    let bytes = valid_checkpoint();
+    let len = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
+    let mut header: Value = serde_json::from_slice(&bytes[16..16 + len]).expect("header");
+    edit(header.as_object_mut().expect("an object"));
+    let text = serde_json::to_vec(&header).expect("json");
+    let mut out = bytes[..8].to_vec();
+    out.extend((text.len() as u64).to_le_bytes());
+    out.extend(text);
+    out.extend(&bytes[16 + len..]);
+    out
+}
+
+#[test]
+fn checkpoints_keep_the_level_weighting_and_warm_up_and_older_files_read_as_before() {
+    let ck = Checkpoint::from_bytes(&valid_checkpoint(), "new.sfimg").expect("valid");
+    assert_eq!(ck.header.weighting, LevelWeighting::Balanced);
+    assert_eq!(ck.header.warmup_steps, 100);
+    let old = checkpoint_with_header(|h| {
+        h.remove("weighting");
+        h.remove("warmup_steps");
+    });
+    let ck = Checkpoint::from_bytes(&old, "old.sfimg").expect("an older file loads");
+    assert_eq!(ck.header.weighting, LevelWeighting::SigmaSquared);
+    assert_eq!(ck.header.warmup_steps, 0);
+    for (key, value, says) in [
+        ("warmup_steps", serde_json::json!(1u64 << 40), "warm-up of"),
+        ("weighting", serde_json::json!("edm"), "bad header"),
+    ] {
+        let bad = checkpoint_with_header(|h| {
+            h.insert(key.into(), value.clone());
+        });
+        let e = Checkpoint::from_bytes(&bad, "bad.sfimg").expect_err("refused");
+        assert!(e.contains("bad.sfimg") && e.contains(says), "{key}: {e}");
+    }
 }

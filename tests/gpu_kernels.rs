@@ -432,6 +432,8 @@ fn dsm_draw_and_loss_match_the_cpu_twin_and_the_noise_is_standard() {
         step: 12,
         conditional: 1,
         p_uncond: 0.25,
+        sigma_data2: 0.0,
+        pad: [0; 3],
     };
     let dv = g.upload("data", &dsm::pack_bytes(&data));
     let (lv, sv) = (g.upload("labels", &labels), g.upload("sigmas", &sigmas));
@@ -448,6 +450,8 @@ fn dsm_draw_and_loss_match_the_cpu_twin_and_the_noise_is_standard() {
         g.zeros("loss", batch),
         g.zeros("ds", batch * pixels),
     );
+    // The balanced weighting (sigma_d^2 = 0.25) into a second pair of buffers.
+    let (loss_w, ds_w) = (g.zeros("loss w", batch), g.zeros("ds w", batch * pixels));
     let targets = dsm::DrawTargets {
         xt: &xt,
         z: &z,
@@ -459,7 +463,8 @@ fn dsm_draw_and_loss_match_the_cpu_twin_and_the_noise_is_standard() {
         &g,
         &[
             &dsm::draw(&g, &k, &p, &dv, &lv, &sv, targets),
-            &dsm::loss(&g, &k, batch, pixels, &smv, &z, &sb, &lossv, &dsv),
+            &dsm::loss(&g, &k, batch, pixels, 0.0, &smv, &z, &sb, &lossv, &dsv),
+            &dsm::loss(&g, &k, batch, pixels, 0.25, &smv, &z, &sb, &loss_w, &ds_w),
         ],
     );
     let want = dsm::draw_cpu(&p, &data, &labels, &sigmas);
@@ -477,9 +482,34 @@ fn dsm_draw_and_loss_match_the_cpu_twin_and_the_noise_is_standard() {
         (25..=75).contains(&dropped),
         "{dropped} of 200 labels dropped at p = 0.25"
     );
-    let (loss, ds) = dsm::loss_cpu(&s_model, &want.z, &want.sigma, pixels);
+    let (loss, ds) = dsm::loss_cpu(&s_model, &want.z, &want.sigma, pixels, 0.0);
     assert_close("loss", &g.read(&lossv).expect("loss"), &loss, 1e-4);
     assert_close("loss gradient", &g.read(&dsv).expect("ds"), &ds, 1e-4);
+    let (loss_b, ds_b) = dsm::loss_cpu(&s_model, &want.z, &want.sigma, pixels, 0.25);
+    assert_eq!(loss_b, loss, "the reported loss is unweighted");
+    assert_close(
+        "weighted loss",
+        &g.read(&loss_w).expect("loss"),
+        &loss_b,
+        1e-4,
+    );
+    assert_close(
+        "weighted gradient",
+        &g.read(&ds_w).expect("ds"),
+        &ds_b,
+        1e-4,
+    );
+    // At sigma 5 the balanced gradient is 1 + 25 / 0.25 = 101 times NCSN's.
+    let at5 = (0..batch)
+        .find(|&b| want.sigma[b] == 5.0)
+        .expect("a sample at sigma 5");
+    let i = at5 * pixels;
+    assert!(
+        (ds_b[i] - 101.0 * ds[i]).abs() <= 1e-4 * ds_b[i].abs(),
+        "{} vs {}",
+        ds_b[i],
+        ds[i]
+    );
     let zs = &want.z;
     let mean = zs.iter().sum::<f32>() / zs.len() as f32;
     let var = zs.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / zs.len() as f32;

@@ -177,6 +177,25 @@ fn end_to_end(arch: Arch, steps: usize, batch: usize) {
     );
     assert!(best_drop > 0.12, "no level improved by 12 %: {best_drop}");
     assert_eq!(t.step_count(), steps as u64);
+    // The moving average has its own held-out loss: it has learned too (it trails the weights
+    // by a few dozen steps), and it is not the weights' figure.
+    let averaged = t.held_out_loss_averaged(4).expect("averaged held-out loss");
+    println!(
+        "{arch:?}: the moving average's held-out loss {:.2}",
+        averaged.mean
+    );
+    assert!(
+        averaged.mean < 0.99 * before.mean && averaged.mean != after.mean,
+        "{} -> averaged {} (weights {})",
+        before.mean,
+        averaged.mean,
+        after.mean
+    );
+    assert_eq!(
+        t.held_out_loss(4).expect("again").mean,
+        after.mean,
+        "evaluating the average leaves the weights' figure as it was"
+    );
 
     // Checkpoint round trip: identical bytes, identical outputs.
     let ck = t.checkpoint().expect("checkpoint");

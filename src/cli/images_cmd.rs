@@ -5,6 +5,7 @@ use crate::gpu::checkpoint::Checkpoint;
 use crate::gpu::models::{Arch, ModelSpec};
 use crate::gpu::params::ParamStore;
 use crate::gpu::sampler::{ImageSampler, SampleSpec};
+use crate::gpu::train_schedule::{LevelWeighting, MAX_WARMUP_STEPS};
 use crate::gpu::trainer::{ImageTrainer, TrainSpec};
 use crate::gpu::{Gpu, Kernels};
 use crate::images::DatasetSource;
@@ -89,6 +90,13 @@ pub struct TrainImagesArgs {
     pub p_uncond: f32,
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f32,
+    /// Steps over which the learning rate rises linearly from 0 to --lr (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub warmup_steps: u64,
+    /// How the loss weighs the noise levels: sigma2 (NCSN's lambda = sigma^2) or balanced
+    /// (each level's weight on the network's output equal; MATH §3.5).
+    #[arg(long, default_value = "sigma2")]
+    pub weighting: String,
     #[arg(long, default_value_t = 10)]
     pub levels: usize,
     #[arg(long, default_value_t = 0.01)]
@@ -327,6 +335,8 @@ fn check_train_args(a: &TrainImagesArgs) -> Result<(), String> {
     in_range_usize("levels", a.levels, 2, MAX_LEVELS)?;
     positive_f64("lr", f64::from(a.lr), 1.0)?;
     positive_f64("sigma-min", a.sigma_min, 1e3)?;
+    crate::budget::check_at_most("--warmup-steps", a.warmup_steps, MAX_WARMUP_STEPS)?;
+    LevelWeighting::parse(&a.weighting).map_err(|e| format!("--weighting: {e}"))?;
     crate::budget::check_at_most("--steps", a.steps, crate::budget::MAX_TRAIN_STEPS)
 }
 
@@ -388,6 +398,8 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
             spec.sigma_min = a.sigma_min;
             spec.seed = a.seed;
             spec.p_uncond = a.p_uncond;
+            spec.weighting = LevelWeighting::parse(&a.weighting)?;
+            spec.warmup_steps = a.warmup_steps;
             model.check()?;
             model.check_fits(&gpu, spec.batch, "--batch")?;
             ImageTrainer::new(&gpu, k, spec, &train, &held)?
@@ -406,6 +418,9 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
             "batch": t.spec.batch,
             "sigmas": t.sigmas,
             "conditional": t.spec.model.classes > 0,
+            "lr": t.spec.lr,
+            "warmup_steps": t.spec.warmup_steps,
+            "weighting": t.spec.weighting.name(),
         })
     );
     let start_step = t.step_count();
@@ -428,6 +443,7 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
                 ));
             }
             let held_loss = t.held_out_loss(2)?;
+            let held_averaged = t.held_out_loss_averaged(2)?;
             t.record_loss(loss.mean, Some(held_loss.mean));
             println!(
                 "{}",
@@ -435,6 +451,7 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
                     "step": s,
                     "loss": loss.mean,
                     "held_out_loss": held_loss.mean,
+                    "held_out_loss_averaged": held_averaged.mean,
                     "loss_per_level": loss.per_level,
                     "images_per_s": images_per_s,
                 })

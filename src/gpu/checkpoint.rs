@@ -12,6 +12,7 @@ use super::models::ModelSpec;
 use super::models::mlp::SIGMA_DATA;
 use super::params::{ParamLayout, Weights};
 use super::pixel_prior::PixelPrior;
+use super::train_schedule::{LevelWeighting, MAX_WARMUP_STEPS};
 use crate::atomic_file::write_bytes_atomic;
 use std::path::Path;
 
@@ -30,6 +31,12 @@ pub struct CheckpointHeader {
     pub lr: f32,
     pub seed: u64,
     pub p_uncond: f32,
+    /// The loss's level weighting (files written before it existed used NCSN's).
+    #[serde(default)]
+    pub weighting: LevelWeighting,
+    /// The learning rate's warm-up in steps (0 in files written before it existed).
+    #[serde(default)]
+    pub warmup_steps: u64,
     pub layout: ParamLayout,
     /// Whether the body holds the moving average as a fourth block.
     #[serde(default)]
@@ -146,6 +153,12 @@ impl Checkpoint {
             return Err(format!(
                 "{name}: lr must be finite and > 0 and p_uncond in [0, 1], got {} and {}",
                 header.lr, header.p_uncond
+            ));
+        }
+        if header.warmup_steps > MAX_WARMUP_STEPS {
+            return Err(format!(
+                "{name}: a warm-up of {} steps, more than {MAX_WARMUP_STEPS}",
+                header.warmup_steps
             ));
         }
         if header.sigmas.len() > 1000 {

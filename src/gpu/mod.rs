@@ -17,5 +17,6 @@ pub mod models;
 pub mod params;
 pub mod pixel_prior;
 pub mod sampler;
+pub mod train_schedule;
 pub mod trainer;
 pub mod worker;

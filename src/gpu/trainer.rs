@@ -9,9 +9,11 @@ use super::kernel::{Dispatch, submit, wait_for};
 use super::kernels::Kernels;
 use super::kernels::adam::{self, AdamParams};
 use super::kernels::dsm::{self, DrawTargets, DsmParams, pack_bytes};
+use super::models::mlp::SIGMA_DATA;
 use super::models::{ModelSpec, Net};
 use super::params::{ParamStore, Weights};
 use super::pixel_prior::PixelPrior;
+use super::train_schedule::{LevelWeighting, MAX_WARMUP_STEPS, learning_rate_at};
 use crate::dist::schedule::{SigmaSchedule, max_pairwise_distance_rows};
 use crate::images::ImageSet;
 use std::collections::VecDeque;
@@ -28,6 +30,10 @@ pub struct TrainSpec {
     pub seed: u64,
     /// Probability of replacing the label by the null class (conditional models).
     pub p_uncond: f32,
+    /// How the loss weighs the levels.
+    pub weighting: LevelWeighting,
+    /// Steps of the learning rate's linear ramp (0: none).
+    pub warmup_steps: u64,
 }
 
 impl TrainSpec {
@@ -41,7 +47,16 @@ impl TrainSpec {
             sigma_min: 0.01,
             seed: 0,
             p_uncond: 0.15,
+            weighting: LevelWeighting::SigmaSquared,
+            warmup_steps: 0,
         }
+    }
+}
+
+impl TrainSpec {
+    /// The learning rate of Adam step `t` (1-based), after the warm-up ramp.
+    pub fn lr_at(&self, t: u64) -> f32 {
+        learning_rate_at(self.lr, self.warmup_steps, t)
     }
 }
 
@@ -131,11 +146,21 @@ fn draw_params(
         step,
         conditional: (spec.model.classes > 0) as u32,
         p_uncond: spec.p_uncond,
+        sigma_data2: 0.0,
+        pad: [0; 3],
     }
+}
+
+/// The held-out evaluation of the moving average (see [`ImageTrainer::held_out_loss_averaged`]).
+struct AveragedEvaluation {
+    net: Net,
+    draw: Dispatch,
+    loss: Dispatch,
 }
 
 pub struct ImageTrainer {
     gpu: Gpu,
+    kernels: Arc<Kernels>,
     pub spec: TrainSpec,
     pub sigmas: Vec<f32>,
     pub mean: Vec<f32>,
@@ -148,6 +173,12 @@ pub struct ImageTrainer {
     loss: Dispatch,
     adam: Dispatch,
     held_draw: Dispatch,
+    held_data: GpuData,
+    sigmas_v: View,
+    z: View,
+    /// The training net's output gradient, which a held-out loss overwrites harmlessly.
+    ds_scratch: View,
+    averaged: Option<AveragedEvaluation>,
     held_len: usize,
     train_len: usize,
     step: u64,
@@ -185,6 +216,8 @@ impl ImageTrainer {
             lr: spec.lr,
             seed: spec.seed,
             p_uncond: spec.p_uncond,
+            weighting: spec.weighting,
+            warmup_steps: spec.warmup_steps,
             layout: store.layout.clone(),
             ema: true,
             history: Vec::new(),
@@ -210,6 +243,8 @@ impl ImageTrainer {
             sigma_min: *h.sigmas.last().unwrap_or(&0.01) as f64,
             seed: h.seed,
             p_uncond: h.p_uncond,
+            weighting: h.weighting,
+            warmup_steps: h.warmup_steps,
         };
         check_data(&spec, train)?;
         let layout = spec.model.layout(gpu);
@@ -233,6 +268,12 @@ impl ImageTrainer {
     ) -> Result<ImageTrainer, String> {
         if spec.batch == 0 {
             return Err("the batch needs at least one image".into());
+        }
+        if spec.warmup_steps > MAX_WARMUP_STEPS {
+            return Err(format!(
+                "the warm-up of {} steps is over the limit of {MAX_WARMUP_STEPS}",
+                spec.warmup_steps
+            ));
         }
         if held.is_empty() || held.dim() != train.dim() {
             return Err("the held-out set must hold images of the training size".into());
@@ -284,6 +325,7 @@ impl ImageTrainer {
             k,
             spec.batch,
             pixels,
+            spec.weighting.kernel_sigma_data2(SIGMA_DATA),
             &net.out.value,
             &z,
             &net.sigma,
@@ -293,12 +335,18 @@ impl ImageTrainer {
         let adam = adam::adam(
             gpu,
             k,
-            &AdamParams::at_step(store.layout.total, spec.lr, 1),
+            &AdamParams::at_step(store.layout.total, spec.lr_at(1), 1),
             &store,
         );
         let prior = header.prior();
         Ok(ImageTrainer {
             gpu: gpu.clone(),
+            kernels: kernels.clone(),
+            held_data,
+            sigmas_v,
+            z,
+            ds_scratch: out_grad,
+            averaged: None,
             sigmas: header.sigmas,
             mean: header.mean,
             data_name: header.data,
@@ -372,7 +420,11 @@ impl ImageTrainer {
         );
         self.adam.set_params(
             g,
-            &AdamParams::at_step(self.store.layout.total, self.spec.lr, self.step + 1),
+            &AdamParams::at_step(
+                self.store.layout.total,
+                self.spec.lr_at(self.step + 1),
+                self.step + 1,
+            ),
         );
         let mut list: Vec<&Dispatch> = vec![&self.draw];
         list.extend(self.net.passes.forward.iter());
@@ -404,11 +456,80 @@ impl ImageTrainer {
         Ok(LevelLoss::from_samples(&loss, &level, self.sigmas.len()))
     }
 
-    /// The DSM loss on `batches` fixed batches of held-out images (the same ones every call).
+    /// The DSM loss of the trained weights on `batches` fixed batches of held-out images (the
+    /// same ones every call).
     pub fn held_out_loss(&mut self, batches: usize) -> Result<LevelLoss, String> {
+        let list: Vec<&Dispatch> = std::iter::once(&self.held_draw)
+            .chain(self.net.passes.forward.iter())
+            .chain(std::iter::once(&self.loss))
+            .collect();
+        self.held_out_over(&list, batches)
+    }
+
+    /// The same held-out loss for the moving average of the weights, the ones every sampler
+    /// uses. Its network is built on the first call.
+    pub fn held_out_loss_averaged(&mut self, batches: usize) -> Result<LevelLoss, String> {
+        if self.averaged.is_none() {
+            self.averaged = Some(self.averaged_evaluation());
+        }
+        let a = self.averaged.as_ref().ok_or("built above")?;
+        let list: Vec<&Dispatch> = std::iter::once(&a.draw)
+            .chain(a.net.passes.forward.iter())
+            .chain(std::iter::once(&a.loss))
+            .collect();
+        self.held_out_over(&list, batches)
+    }
+
+    /// A forward-only network over the moving average, fed by its own held-out draw; it shares
+    /// the training net's input, noise, level and loss buffers.
+    fn averaged_evaluation(&self) -> AveragedEvaluation {
+        let (g, k) = (&self.gpu, &self.kernels);
+        let spec = &self.spec;
+        let net = Net::new(
+            g,
+            k,
+            spec.model,
+            &self.store.averaged(),
+            spec.batch,
+            false,
+            Some(self.net.x.clone()),
+        );
+        let params = draw_params(spec, self.sigmas.len(), HELD_OUT_SEED, 0, self.held_len);
+        let draw = dsm::draw(
+            g,
+            k,
+            &params,
+            &self.held_data.pixels,
+            &self.held_data.labels,
+            &self.sigmas_v,
+            DrawTargets {
+                xt: &net.x,
+                z: &self.z,
+                sigma: &net.sigma,
+                label: &net.label,
+                level: &self.level_b,
+            },
+        );
+        let loss = dsm::loss(
+            g,
+            k,
+            spec.batch,
+            spec.model.pixels(),
+            spec.weighting.kernel_sigma_data2(SIGMA_DATA),
+            &net.out.value,
+            &self.z,
+            &net.sigma,
+            &self.loss_b,
+            &self.ds_scratch,
+        );
+        AveragedEvaluation { net, draw, loss }
+    }
+
+    /// Runs `list` (a held-out draw, a forward pass, the loss) for `batches` fixed batches.
+    fn held_out_over(&self, list: &[&Dispatch], batches: usize) -> Result<LevelLoss, String> {
         let (mut loss, mut level) = (Vec::new(), Vec::new());
         for j in 0..batches {
-            self.held_draw.set_params(
+            list[0].set_params(
                 &self.gpu,
                 &draw_params(
                     &self.spec,
@@ -418,10 +539,7 @@ impl ImageTrainer {
                     self.held_len,
                 ),
             );
-            let mut list: Vec<&Dispatch> = vec![&self.held_draw];
-            list.extend(self.net.passes.forward.iter());
-            list.push(&self.loss);
-            submit(&self.gpu, &list);
+            submit(&self.gpu, list);
             let (l, lv) = self.read_losses()?;
             loss.extend(l);
             level.extend(lv);
@@ -443,6 +561,8 @@ impl ImageTrainer {
                 lr: self.spec.lr,
                 seed: self.spec.seed,
                 p_uncond: self.spec.p_uncond,
+                weighting: self.spec.weighting,
+                warmup_steps: self.spec.warmup_steps,
                 layout: self.store.layout.clone(),
                 ema: true,
                 history: self.history.clone(),

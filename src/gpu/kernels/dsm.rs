@@ -8,6 +8,7 @@ use crate::gpu::kernel::{Dispatch, groups_1d};
 use crate::gpu::kernels::Kernels;
 use crate::gpu::rng::pcg_hash;
 pub use crate::gpu::rng::uniform01;
+use crate::gpu::train_schedule::loss_weight;
 use bytemuck::{Pod, Zeroable};
 
 #[repr(C)]
@@ -21,9 +22,13 @@ pub struct DsmParams {
     pub step: u32,
     pub conditional: u32,
     pub p_uncond: f32,
+    /// The loss's level weighting: 0 for none, else `sigma_data^2` of `1 + sigma^2 / sigma_data^2`
+    /// ([`loss_weight`]).
+    pub sigma_data2: f32,
+    pub pad: [u32; 3],
 }
 
-const _: () = assert!(std::mem::size_of::<DsmParams>() == 32);
+const _: () = assert!(std::mem::size_of::<DsmParams>() == 48);
 
 /// `K(s, t, i) = H(s ^ H(t ^ H(i)))`.
 pub fn key(s: u32, t: u32, i: u32) -> u32 {
@@ -89,17 +94,25 @@ pub fn draw_cpu(p: &DsmParams, data: &[u8], labels: &[u32], sigmas: &[f32]) -> D
     out
 }
 
-/// CPU twin of `loss`: per-sample losses `1/2 ||sigma s + z||^2` and the gradient of their mean.
-pub fn loss_cpu(s: &[f32], z: &[f32], sigma: &[f32], pixels: usize) -> (Vec<f32>, Vec<f32>) {
+/// CPU twin of `loss`: per-sample losses `1/2 ||sigma s + z||^2` and the gradient of their
+/// mean weighted by [`loss_weight`]`(sigma, sigma_data2)`.
+pub fn loss_cpu(
+    s: &[f32],
+    z: &[f32],
+    sigma: &[f32],
+    pixels: usize,
+    sigma_data2: f32,
+) -> (Vec<f32>, Vec<f32>) {
     let batch = sigma.len();
     let mut loss = vec![0.0; batch];
     let mut ds = vec![0.0; s.len()];
     for b in 0..batch {
+        let w = loss_weight(sigma[b], sigma_data2);
         for d in 0..pixels {
             let i = b * pixels + d;
             let r = sigma[b] * s[i] + z[i];
             loss[b] += 0.5 * r * r;
-            ds[i] = sigma[b] * r / batch as f32;
+            ds[i] = w * sigma[b] * r / batch as f32;
         }
     }
     (loss, ds)
@@ -140,12 +153,15 @@ pub fn draw(
     )
 }
 
+/// The loss and its gradient for `batch` samples of `pixels`, weighted as `sigma_data2` says
+/// ([`loss_weight`]).
 #[allow(clippy::too_many_arguments)]
 pub fn loss(
     gpu: &Gpu,
     k: &Kernels,
     batch: usize,
     pixels: usize,
+    sigma_data2: f32,
     s: &View,
     z: &View,
     sigma: &View,
@@ -161,6 +177,8 @@ pub fn loss(
         step: 0,
         conditional: 0,
         p_uncond: 0.0,
+        sigma_data2,
+        pad: [0; 3],
     };
     k.dsm_loss.dispatch(
         gpu,
