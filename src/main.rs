@@ -21,6 +21,7 @@ fn main() {
             screenshot_after_s: cli.screenshot_after,
             autoplay: cli.autoplay,
             images: cli.images,
+            images_checkpoint: cli.images_checkpoint,
             lecture: cli.lecture,
             session: cli.session,
             window_size: cli.window_size,

@@ -345,23 +345,7 @@ fn exports_from_the_app_write_files_and_refuse_a_second_export_of_the_same_file(
 #[test]
 fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     let mut h = harness(small_settings());
-    h.get_by_label("Images (GPU)…").click();
-    h.step();
-    wait_until(&mut h, "the adapter", |a| {
-        !matches!(
-            a.images.status,
-            scorefield::ui::images_panel::GpuStatus::Closed
-                | scorefield::ui::images_panel::GpuStatus::Opening
-        )
-    });
-    if let scorefield::ui::images_panel::GpuStatus::NoAdapter(m) = &h.state().images.status {
-        assert!(
-            std::env::var("SCOREFIELD_NO_GPU").as_deref() == Ok("1"),
-            "no adapter ({m}); CI installs lavapipe"
-        );
-        eprintln!(
-            "!!!!!!!! SKIPPED GPU PANEL TEST: {m}; SCOREFIELD_NO_GPU=1 says no adapter is expected here !!!!!!!!"
-        );
+    if !open_image_panel(&mut h) {
         // The panel explains, and the rest of the app still runs.
         assert!(h.query_by_label_contains("No GPU adapter").is_some());
         return;
@@ -489,6 +473,11 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         s.history.iter().all(|r| r.step > 0),
         "no point before the first step"
     );
+    wait_until(&mut h, "the loaded checkpoint's own sample grid", |a| {
+        a.images
+            .samples_caption()
+            .is_some_and(|c| c.starts_with("64 samples at step 10"))
+    });
     let shown = "step 10 · — images/s · loss ";
     assert!(
         h.query_by_label_contains(shown).is_some()
@@ -496,6 +485,96 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         "the progress line shows the step, no rate and the last logged loss"
     );
     let _ = std::fs::remove_file(&ckpt);
+}
+
+/// Opens the image panel and waits for the adapter; `false` (after saying so loudly) where the
+/// environment says no adapter is expected.
+fn open_image_panel(h: &mut Harness<'static, ScorefieldApp>) -> bool {
+    h.get_by_label("Images (GPU)…").click();
+    h.step();
+    wait_until(h, "the adapter", |a| {
+        !matches!(
+            a.images.status,
+            scorefield::ui::images_panel::GpuStatus::Closed
+                | scorefield::ui::images_panel::GpuStatus::Opening
+        )
+    });
+    if let scorefield::ui::images_panel::GpuStatus::NoAdapter(m) = &h.state().images.status {
+        assert!(
+            std::env::var("SCOREFIELD_NO_GPU").as_deref() == Ok("1"),
+            "no adapter ({m}); CI installs lavapipe"
+        );
+        eprintln!(
+            "!!!!!!!! SKIPPED GPU PANEL TEST: {m}; SCOREFIELD_NO_GPU=1 says no adapter is expected here !!!!!!!!"
+        );
+        return false;
+    }
+    true
+}
+
+#[test]
+fn at_720p_the_image_panel_shows_its_controls_loss_and_sample_grid_without_scrolling() {
+    let (w, h_pt) = (1280.0, 720.0);
+    let mut h = harness_sized(small_settings(), egui::vec2(w, h_pt));
+    if !open_image_panel(&mut h) {
+        return;
+    }
+    {
+        let p = &mut h.state_mut().images;
+        p.setup.unet = false;
+        p.setup.hidden = 16;
+        p.setup.batch = 8;
+        p.sampling.steps_per_level = 1;
+        p.sampling.auto_sample = false;
+    }
+    h.step();
+    // Plain clicks, no scrolling: a button below the window's fold would not receive them.
+    h.get_by_label("New network").click();
+    h.step();
+    wait_until(&mut h, "the network", |a| {
+        a.images.training.snapshot.is_some()
+    });
+    h.get_by_label("Step 10").click();
+    h.step();
+    wait_until(&mut h, "ten steps", |a| {
+        a.images
+            .training
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.step == 10 && !s.running)
+    });
+    h.get_by_label("Sample 8x8").click();
+    h.step();
+    wait_until(&mut h, "the sample grid", |a| {
+        a.images.samples_caption().is_some()
+    });
+    h.run_steps(3);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w, h_pt));
+    let progress = h
+        .query_by_label_contains("step 10 · ")
+        .expect("the progress line")
+        .rect();
+    assert!(
+        screen.contains_rect(progress),
+        "progress line at {progress:?}"
+    );
+    for label in [
+        "New network",
+        "Sample 8x8",
+        "Load checkpoint",
+        "sample grid",
+    ] {
+        let r = h.get_by_label(label).rect();
+        assert!(
+            screen.contains_rect(r) && r.height() > 0.0,
+            "'{label}' at {r:?} is not inside the {w}x{h_pt} window"
+        );
+    }
+    let grid = h.get_by_label("sample grid").rect();
+    assert!(
+        grid.width() >= 300.0,
+        "the sample grid is drawn large enough to read: {grid:?}"
+    );
 }
 
 #[test]

@@ -35,6 +35,9 @@ pub struct Cli {
     /// Open the image panel (the GPU score network) at start.
     #[arg(long)]
     pub images: bool,
+    /// Open the image panel with this checkpoint loaded (from `images train`), sampling from it.
+    #[arg(long, value_name = "FILE.sfimg")]
+    pub images_checkpoint: Option<std::path::PathBuf>,
     /// Open the app on a built-in lecture (`scorefield lectures` lists them).
     #[arg(long, value_name = "NAME", conflicts_with = "session")]
     pub lecture: Option<String>,

@@ -37,6 +37,8 @@ pub struct Launch {
     pub autoplay: bool,
     /// Open the image panel at start.
     pub images: bool,
+    /// Open the image panel with this checkpoint loaded.
+    pub images_checkpoint: Option<std::path::PathBuf>,
     /// Open on this built-in lecture.
     pub lecture: Option<String>,
     /// Open on this session file.
@@ -64,6 +66,11 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
         ),
         None => None,
     };
+    // So is a checkpoint: a bad file is refused by name before any window opens.
+    if let Some(path) = &launch.images_checkpoint {
+        crate::gpu::checkpoint::Checkpoint::load(path)
+            .map_err(|e| format!("--images-checkpoint: {e}"))?;
+    }
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("scorefield")
@@ -107,8 +114,11 @@ pub fn run_app(launch: Launch) -> Result<(), String> {
             if launch.autoplay {
                 app.autoplay();
             }
-            app.images.open = launch.images;
+            app.images.open = launch.images || launch.images_checkpoint.is_some();
             app.images.autostart = launch.images && launch.autoplay;
+            if let Some(path) = &launch.images_checkpoint {
+                app.images.load_when_ready(path);
+            }
             Ok(Box::new(app))
         }),
     )

@@ -37,6 +37,9 @@ pub struct ImagesPanel {
     pub open: bool,
     /// Build the network and run as soon as the adapter is ready (`--images --autostart`).
     pub autostart: bool,
+    /// Load the checkpoint in the file box as soon as the adapter is ready
+    /// (`--images-checkpoint`).
+    load_at_start: bool,
     worker: Option<ImageWorkerHandle>,
     pub status: GpuStatus,
     /// The network to build and how to train it.
@@ -108,6 +111,7 @@ impl Default for ImagesPanel {
         ImagesPanel {
             open: false,
             autostart: false,
+            load_at_start: false,
             worker: None,
             status: GpuStatus::Closed,
             setup: NetworkSetup {
@@ -198,6 +202,9 @@ impl ImagesPanel {
                     if self.autostart {
                         autostart = true;
                     }
+                    if std::mem::take(&mut self.load_at_start) {
+                        self.load_checkpoint();
+                    }
                 }
                 ImageEvent::NoAdapter(m) => self.status = GpuStatus::NoAdapter(m),
                 ImageEvent::Stopped(m) => {
@@ -280,7 +287,8 @@ impl ImagesPanel {
     }
 
     /// A network was built or loaded: the controls show its settings, pictures of the previous
-    /// network go, and its own noise ladder is drawn.
+    /// network go, and its own noise ladder is drawn; a trained one (a loaded checkpoint) also
+    /// draws a sample grid at once.
     fn adopt(&mut self, s: &ImageSnapshot) {
         match s.spec.arch {
             Arch::Mlp { hidden } => {
@@ -298,6 +306,27 @@ impl ImagesPanel {
         self.pictures.samples = None;
         self.pictures.ladder = None;
         self.request_ladder();
+        if s.step > 0 {
+            self.request_samples();
+        }
+    }
+
+    /// Puts `path` in the checkpoint box and loads it once the adapter is ready.
+    pub fn load_when_ready(&mut self, path: &std::path::Path) {
+        self.files.ckpt_path = path.display().to_string();
+        self.load_at_start = true;
+    }
+
+    /// Loads the checkpoint named in the file box, with the data set in the setup box (its
+    /// held-out images feed the noise ladder).
+    fn load_checkpoint(&mut self) {
+        match DatasetSource::parse(self.setup.dataset.trim()) {
+            Ok(source) => {
+                let path = PathBuf::from(self.files.ckpt_path.trim());
+                self.send(ImageCommand::Load { path, source });
+            }
+            Err(e) => self.messages.push(e),
+        }
     }
 
     fn request_ladder(&mut self) {

@@ -11,17 +11,32 @@ pub const SOFTWARE_NOTE: &str = "Software adapter: the shaders run on the CPU, a
      use the command line, then load the checkpoint here: scorefield images train --arch mlp \
      --steps 5000 --out digits.sfimg";
 
+/// The left column's width: the setup rows, the two loss plots side by side, the ladder.
+const LEFT_WIDTH: f32 = 590.0;
+/// Each loss plot's width (two of them, with spacing, fill the left column).
+const PLOT_WIDTH: f32 = 285.0;
+/// The widest the sample grid is drawn.
+const GRID_WIDTH: f32 = 420.0;
+/// Below this inner width the panel is one column (samples before the ladder and the files).
+const TWO_COLUMNS_FROM: f32 = LEFT_WIDTH + 24.0 + GRID_WIDTH;
+
 impl ImagesPanel {
-    /// The panel's window (when open).
+    /// The panel's window (when open): at 1280×720 and up it opens wide enough for two columns,
+    /// so the controls, the loss curve and the sample grid all show without scrolling.
     pub fn window(&mut self, ctx: &egui::Context) {
         if !self.open {
             return;
         }
         self.ensure_worker(ctx);
+        let screen = ctx.content_rect();
+        let size = [
+            (TWO_COLUMNS_FROM + 60.0).min(screen.width() - 40.0),
+            660.0f32.min(screen.height() - 40.0),
+        ];
         let mut open = self.open;
         egui::Window::new("Images: score network on the GPU")
             .open(&mut open)
-            .default_size([720.0, 640.0])
+            .default_size(size)
             .vscroll(true)
             .show(ctx, |ui| self.contents(ui));
         self.open = open;
@@ -56,15 +71,32 @@ impl ImagesPanel {
                 }
             }
         }
-        self.setup_ui(ui);
-        ui.separator();
-        self.progress_ui(ui);
-        ui.separator();
-        self.files_ui(ui);
-        ui.separator();
-        self.ladder_ui(ui);
-        ui.separator();
-        self.samples_ui(ui);
+        if ui.available_width() >= TWO_COLUMNS_FROM {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(LEFT_WIDTH);
+                    self.setup_ui(ui);
+                    ui.separator();
+                    self.progress_ui(ui);
+                    ui.separator();
+                    self.files_ui(ui);
+                    ui.separator();
+                    self.ladder_ui(ui, LEFT_WIDTH);
+                });
+                ui.separator();
+                ui.vertical(|ui| self.samples_ui(ui));
+            });
+        } else {
+            self.setup_ui(ui);
+            ui.separator();
+            self.progress_ui(ui);
+            ui.separator();
+            self.samples_ui(ui);
+            ui.separator();
+            self.ladder_ui(ui, ui.available_width());
+            ui.separator();
+            self.files_ui(ui);
+        }
         if !self.messages.is_empty() {
             ui.separator();
             for m in self.messages.iter().rev().take(3) {
@@ -183,7 +215,7 @@ impl ImagesPanel {
             .collect();
         egui_plot::Plot::new("image loss curve")
             .height(110.0)
-            .width(300.0)
+            .width(PLOT_WIDTH)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
@@ -206,7 +238,7 @@ impl ImagesPanel {
             .collect();
         egui_plot::Plot::new("image loss per level")
             .height(110.0)
-            .width(300.0)
+            .width(PLOT_WIDTH)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
@@ -217,16 +249,29 @@ impl ImagesPanel {
             });
     }
 
+    /// The sample controls (three short rows, to fit a column) and the grid.
     fn samples_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
+            let can = self.training.snapshot.is_some() && !self.sampling.busy;
+            if ui
+                .add_enabled(can, egui::Button::new("Sample 8x8"))
+                .clicked()
+            {
+                self.request_samples();
+            }
+            if self.sampling.busy {
+                ui.spinner();
+            }
             ui.add(
                 egui::Slider::new(&mut self.sampling.steps_per_level, 1..=200)
                     .text("Langevin steps per level"),
             );
-            ui.checkbox(&mut self.sampling.auto_sample, "refresh while training");
+        });
+        ui.horizontal(|ui| {
             if let Some(snap) = self.training.snapshot.clone() {
                 self.stop_ui(ui, &snap.sigmas);
             }
+            ui.checkbox(&mut self.sampling.auto_sample, "refresh while training");
         });
         let classes = self.training.snapshot.as_ref().map_or(0, |s| s.classes);
         ui.horizontal(|ui| {
@@ -246,20 +291,10 @@ impl ImagesPanel {
             } else {
                 self.sampling.class = None;
             }
-            let can = self.training.snapshot.is_some() && !self.sampling.busy;
-            if ui
-                .add_enabled(can, egui::Button::new("Sample 8x8"))
-                .clicked()
-            {
-                self.request_samples();
-            }
-            if self.sampling.busy {
-                ui.spinner();
-            }
         });
         if let Some(p) = &self.pictures.samples {
             ui.label(&p.caption);
-            show(ui, p, 420.0);
+            show(ui, p, GRID_WIDTH.min(ui.available_width()), "sample grid");
         }
     }
 
@@ -284,7 +319,8 @@ impl ImagesPanel {
             );
     }
 
-    fn ladder_ui(&mut self, ui: &mut egui::Ui) {
+    /// The noise ladder, at most `width` points wide.
+    fn ladder_ui(&mut self, ui: &mut egui::Ui, width: f32) {
         ui.horizontal(|ui| {
             ui.add(
                 egui::DragValue::new(&mut self.sampling.ladder_index)
@@ -303,7 +339,7 @@ impl ImagesPanel {
         });
         if let Some(p) = &self.pictures.ladder {
             ui.label(&p.caption);
-            show(ui, p, 680.0);
+            show(ui, p, width, "noise ladder");
         }
     }
 
@@ -322,13 +358,7 @@ impl ImagesPanel {
                 self.send(ImageCommand::Save(p));
             }
             if ui.button("Load checkpoint").clicked() {
-                match DatasetSource::parse(self.setup.dataset.trim()) {
-                    Ok(source) => {
-                        let path = PathBuf::from(self.files.ckpt_path.trim());
-                        self.send(ImageCommand::Load { path, source });
-                    }
-                    Err(e) => self.messages.push(e),
-                }
+                self.load_checkpoint();
             }
         });
         ui.horizontal(|ui| {
@@ -358,11 +388,16 @@ impl ImagesPanel {
     }
 }
 
-/// The picture scaled to `width` points at most, keeping its aspect.
-fn show(ui: &mut egui::Ui, p: &Picture, width: f32) {
+/// The picture scaled to `width` points at most, keeping its aspect; `name` is its accessible
+/// label.
+fn show(ui: &mut egui::Ui, p: &Picture, width: f32, name: &str) {
     let w = (p.tiled.width as f32).min(width);
     let h = w * p.tiled.height as f32 / p.tiled.width.max(1) as f32;
-    ui.add(egui::Image::new(&p.texture).fit_to_exact_size(egui::vec2(w, h)));
+    ui.add(
+        egui::Image::new(&p.texture)
+            .fit_to_exact_size(egui::vec2(w, h))
+            .alt_text(name),
+    );
 }
 
 /// "step · images/s · loss · held-out loss", with "—" for what has not been measured on this
