@@ -727,6 +727,14 @@ fn app_launch_flags_are_checked_before_the_window_opens() {
             vec!["--session", "/nonexistent/scorefield.session.json"],
             "/nonexistent/scorefield.session.json",
         ),
+        (
+            vec!["--images-checkpoint", "/nonexistent/digits.sfimg"],
+            "--images-checkpoint: /nonexistent/digits.sfimg",
+        ),
+        (
+            vec!["--images-checkpoint", "Cargo.toml"],
+            "Cargo.toml: not a scorefield image checkpoint",
+        ),
     ] {
         let out = support::bin()
             .args(&args)
