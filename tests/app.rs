@@ -386,8 +386,9 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     assert!(
         caption.starts_with("64 samples at step 10\nquality: score ")
             && caption.contains("(real digits 9.4, noisy digits 7.96, noise 1.55)")
-            && caption.contains("label entropy"),
-        "{caption}"
+            && caption.contains("label entropy")
+            && caption.contains("% read as the class asked for"),
+        "a conditional model's grid is drawn for each class in turn: {caption}"
     );
     h.state_mut().images.messages.clear();
     click_in_view(&mut h, "Noise ladder");

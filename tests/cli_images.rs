@@ -145,6 +145,44 @@ fn train_then_sample_a_conditional_unet_with_guidance() {
             .all(|r| r.len() == 784 && r.iter().all(|v| (0.0..=1.0).contains(v)))
     );
 
+    // Every class in turn: each image is read against the class it was drawn for; a class and
+    // every class together, or guidance without either, are refused.
+    let out = ok(bin()
+        .args(["images", "sample", "--n", "10", "--steps-per-level", "1"])
+        .args([
+            "--every-class",
+            "--cfg-scale",
+            "2",
+            "--score-quality",
+            "--ckpt",
+        ])
+        .arg(&ckpt)
+        .arg("--out")
+        .arg(&png))
+    .expect("adapter present above");
+    let share = lines(&out)[0]["quality"]["classified_as_class"]
+        .as_f64()
+        .expect("a share read as asked");
+    assert!((0.0..=1.0).contains(&share), "{share}");
+    for (args, says) in [
+        (vec!["--every-class", "--class", "1"], "cannot be used with"),
+        (
+            vec!["--cfg-scale", "2"],
+            "--cfg-scale needs --class or --every-class",
+        ),
+    ] {
+        let e = err(bin()
+            .args(["images", "sample", "--n", "2"])
+            .args(&args)
+            .arg("--ckpt")
+            .arg(&ckpt)
+            .arg("--out")
+            .arg(dir.join("never.png")))
+        .expect("adapter present above");
+        assert!(e.contains(says), "{args:?}: {e}");
+        assert!(!dir.join("never.png").exists());
+    }
+
     // Stopping early keeps the levels down to the given sigma, with the quality numbers of the
     // moving average or of the raw weights; a stop above every level is refused by file name.
     let out = ok(bin()

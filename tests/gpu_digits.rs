@@ -55,16 +55,20 @@ fn a_short_conditional_run_draws_digits_of_the_class_asked_for() {
         started.elapsed().as_secs_f64()
     );
     let averaged = t.store.averaged();
-    let draw = |n: usize, class: Option<u32>, seed: u32| {
-        let mut s = SampleSpec::new(n);
+    let draw_with = |n: usize, mut s: SampleSpec, seed: u32| {
+        s.n = n;
         s.steps_per_level = STEPS_PER_LEVEL;
-        s.class = class;
-        s.cfg_scale = GUIDANCE;
         s.seed = seed;
         s.stop_sigma = STOP_SIGMA;
         let sampler = ImageSampler::new(&gpu, &kernels, model, &averaged, &t.sigmas, &t.mean, s)
             .expect("sampler");
         sampler.run(|_| {}).expect("samples")
+    };
+    let draw = |n: usize, class: Option<u32>, seed: u32| {
+        let mut s = SampleSpec::new(n);
+        s.class = class;
+        s.cfg_scale = GUIDANCE;
+        draw_with(n, s, seed)
     };
     let classifier = DigitClassifier::embedded().expect("classifier");
 
@@ -80,7 +84,18 @@ fn a_short_conditional_run_draws_digits_of_the_class_asked_for() {
             .count();
     }
     let rate = hits as f64 / (10 * PER_CLASS) as f64;
-    println!("unguided: {q:?}; guided samples read as their class: {rate:.2}");
+    // Every class in turn at guidance 1: a sample of the data distribution from the class
+    // scores, each image read against the class it was drawn for.
+    let mut every = SampleSpec::new(10 * PER_CLASS);
+    every.every_class = true;
+    let asked: Vec<u32> = (0..10 * PER_CLASS as u32).map(|i| i % 10).collect();
+    let q_every = quality(classifier, &draw_with(10 * PER_CLASS, every, 20)).expect("quality");
+    let every_rate = q_every.share_matching(&asked);
+    println!(
+        "unguided: score {:.2}, entropy {:.2}; guided samples read as their class: {rate:.2}; \
+         every class in turn: score {:.2}, read as asked {every_rate:.2}",
+        q.inception_score, q.label_entropy, q_every.inception_score
+    );
     assert!(
         q.inception_score > MARGIN * NOISE_SCORE,
         "unguided samples score {:.2}, noise {NOISE_SCORE}",

@@ -95,7 +95,7 @@ pub struct TrainImagesArgs {
     pub warmup_steps: u64,
     /// How the loss weighs the noise levels: sigma2 (NCSN's lambda = sigma^2) or balanced
     /// (each level's weight on the network's output equal; MATH §3.5).
-    #[arg(long, default_value = "sigma2")]
+    #[arg(long, default_value = "balanced")]
     pub weighting: String,
     #[arg(long, default_value_t = 10)]
     pub levels: usize,
@@ -123,10 +123,14 @@ pub struct SampleImagesArgs {
     #[arg(long, default_value_t = 64)]
     pub n: usize,
     /// A class of a conditional model.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "every_class")]
     pub class: Option<u32>,
+    /// Draw image i for class i mod the model's classes (a conditional model): with guidance 1,
+    /// a sample of the whole data distribution made from the class scores.
+    #[arg(long)]
+    pub every_class: bool,
     /// Guidance strength gamma (1: the conditional score).
-    #[arg(long, default_value_t = 1.0, requires = "class")]
+    #[arg(long, default_value_t = 1.0)]
     pub cfg_scale: f32,
     /// Langevin steps per noise level.
     #[arg(long, default_value_t = 100)]
@@ -179,11 +183,12 @@ fn quality_json(q: &Quality) -> serde_json::Value {
     })
 }
 
-/// [`quality_json`], plus for a class-guided batch the fraction classified as that class.
-fn sample_quality_json(q: &Quality, class: Option<u32>) -> serde_json::Value {
+/// [`quality_json`], plus for a conditioned batch the fraction classified as the class each
+/// image was drawn for (`labels`, one per image).
+fn sample_quality_json(q: &Quality, labels: Option<&[u32]>) -> serde_json::Value {
     let mut v = quality_json(q);
-    if let Some(k) = class {
-        v["classified_as_class"] = json!(q.share_of(k));
+    if let Some(asked) = labels {
+        v["classified_as_class"] = json!(q.share_matching(asked));
     }
     v
 }
@@ -349,6 +354,9 @@ fn check_sample_args(a: &SampleImagesArgs) -> Result<(), String> {
         f64::from(a.step_ratio),
         f64::from(MAX_STEP_RATIO),
     )?;
+    if a.cfg_scale != 1.0 && a.class.is_none() && !a.every_class {
+        return Err("--cfg-scale needs --class or --every-class".to_string());
+    }
     let g = a.cfg_scale;
     if !(g.is_finite() && (0.0..=MAX_CFG_SCALE).contains(&g)) {
         return Err(format!(
@@ -491,6 +499,7 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
         step_ratio: a.step_ratio,
         seed: a.seed,
         class: a.class,
+        every_class: a.every_class,
         cfg_scale: a.cfg_scale,
         denoise: !a.no_denoise,
         stop_sigma: a.stop_sigma,
@@ -508,6 +517,9 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
     } else {
         None
     };
+    let spec_labels = spec
+        .labels(h.model.classes)
+        .map_err(|e| format!("{}: {e}", a.ckpt.display()))?;
     let sampler = ImageSampler::new(&gpu, &k, h.model, &store, &h.sigmas, &h.mean, spec)
         .map_err(|e| format!("{}: {e}", a.ckpt.display()))?;
     let sampler_levels = sampler.levels().len();
@@ -540,7 +552,7 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
             "seconds": seconds,
             "out": a.out.display().to_string(),
             "quality": match &classifier {
-                Some(c) => sample_quality_json(&quality(c, &images)?, a.class),
+                Some(c) => sample_quality_json(&quality(c, &images)?, spec_labels.as_deref()),
                 None => serde_json::Value::Null,
             },
         })

@@ -23,6 +23,10 @@ pub struct SampleSpec {
     pub seed: u32,
     /// A class for a conditional model.
     pub class: Option<u32>,
+    /// Condition image `i` on class `i mod classes` instead (a conditional model, no `class`):
+    /// with guidance 1 the batch is a draw of `p(x) = sum_y p(y) p(x | y)` with the classes
+    /// equally likely, each image from its class's score (MATH §4.10).
+    pub every_class: bool,
     /// gamma in s(x) + gamma (s(x|y) - s(x)); 1 is the plain conditional score.
     pub cfg_scale: f32,
     /// Finish with x + sigma^2 s(x, sigma) at the last level run.
@@ -32,6 +36,24 @@ pub struct SampleSpec {
 }
 
 impl SampleSpec {
+    /// The conditional net's label per image (None: the null class only, no conditional net),
+    /// checked against a model of `classes` classes.
+    pub fn labels(&self, classes: usize) -> Result<Option<Vec<u32>>, String> {
+        if classes == 0 && (self.class.is_some() || self.every_class) {
+            return Err("this model is unconditional: it takes no class".to_string());
+        }
+        match (self.class, self.every_class) {
+            (Some(_), true) => Err("sample one class or every class, not both".to_string()),
+            (Some(c), false) if c as usize >= classes => Err(format!(
+                "class {c} is outside the model's 0..{}",
+                classes - 1
+            )),
+            (Some(c), false) => Ok(Some(vec![c; self.n])),
+            (None, true) => Ok(Some((0..self.n).map(|i| (i % classes) as u32).collect())),
+            (None, false) => Ok(None),
+        }
+    }
+
     pub fn new(n: usize) -> SampleSpec {
         SampleSpec {
             n,
@@ -39,6 +61,7 @@ impl SampleSpec {
             step_ratio: 0.2,
             seed: 0,
             class: None,
+            every_class: false,
             cfg_scale: 1.0,
             denoise: true,
             stop_sigma: 0.0,
@@ -100,22 +123,14 @@ impl ImageSampler {
                 spec.step_ratio
             ));
         }
-        if let Some(c) = spec.class
-            && c as usize >= model.classes
-        {
-            return Err(if model.classes == 0 {
-                "this model is unconditional: it takes no class".to_string()
-            } else {
-                format!("class {c} is outside the model's 0..{}", model.classes - 1)
-            });
-        }
+        let labels = spec.labels(model.classes)?;
         let pixels = model.pixels();
         let x = gpu.zeros("particles", spec.n * pixels);
         let uncond = Net::new(gpu, k, model, store, spec.n, false, Some(x.clone()));
-        let (cond, score, mix) = match spec.class {
-            Some(c) => {
+        let (cond, score, mix) = match labels {
+            Some(labels) => {
                 let net = Net::new(gpu, k, model, store, spec.n, false, Some(x.clone()));
-                gpu.write(&net.label, &vec![c; spec.n]);
+                gpu.write(&net.label, &labels);
                 let mixed = gpu.zeros("guided score", spec.n * pixels);
                 let d = elementwise::lerp(
                     gpu,
@@ -254,4 +269,27 @@ pub fn noise_ladder(
         .map(|(i, (x, g))| x + sigmas[i / pixels].powi(2) * g)
         .collect();
     Ok((noisy, denoised))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SampleSpec;
+
+    #[test]
+    fn labels_are_one_class_every_class_in_turn_or_none() {
+        let mut s = SampleSpec::new(5);
+        assert_eq!(s.labels(10), Ok(None));
+        s.class = Some(3);
+        assert_eq!(s.labels(10), Ok(Some(vec![3; 5])));
+        assert!(s.labels(3).expect_err("class 3 of 3").contains("0..2"));
+        s.every_class = true;
+        assert!(s.labels(10).expect_err("both").contains("not both"));
+        s.class = None;
+        assert_eq!(s.labels(3), Ok(Some(vec![0, 1, 2, 0, 1])));
+        assert!(
+            s.labels(0)
+                .expect_err("no classes")
+                .contains("unconditional")
+        );
+    }
 }

@@ -117,8 +117,9 @@ pub use crate::worker_thread::Wake;
 #[derive(Clone, Debug)]
 pub struct SampleQuality {
     pub quality: Quality,
-    /// The class asked for and the fraction of samples classified as it.
-    pub class_hit: Option<(u32, f64)>,
+    /// For a conditioned batch, what was asked for ("3", or "the class asked for" when every
+    /// class is drawn in turn) and the fraction of samples classified so.
+    pub class_hit: Option<(String, f64)>,
 }
 
 /// The classifier's numbers for `n` images of `width x height`, or None where they are not
@@ -127,13 +128,21 @@ fn sample_quality(
     images: &[f32],
     width: usize,
     height: usize,
-    class: Option<u32>,
+    spec: &SampleSpec,
+    classes: usize,
 ) -> Option<SampleQuality> {
     if width * height != PIXELS {
         return None;
     }
     let quality = quality(DigitClassifier::embedded().ok()?, images).ok()?;
-    let class_hit = class.map(|k| (k, quality.share_of(k)));
+    let class_hit = match (spec.class, spec.labels(classes).ok().flatten()) {
+        (Some(k), _) => Some((k.to_string(), quality.share_of(k))),
+        (None, Some(asked)) => Some((
+            "the class asked for".to_string(),
+            quality.share_matching(&asked),
+        )),
+        (None, None) => None,
+    };
     Some(SampleQuality { quality, class_hit })
 }
 
@@ -332,7 +341,7 @@ impl Worker {
             ImageCommand::Sample(spec) => {
                 let t = self.trainer.as_ref().ok_or("start training first")?;
                 let (w, h) = (t.spec.model.width, t.spec.model.height);
-                let (n, class) = (spec.n, spec.class);
+                let (n, asked, classes) = (spec.n, *spec.clone(), t.spec.model.classes);
                 let s = ImageSampler::new(
                     &self.gpu,
                     &self.kernels,
@@ -345,7 +354,7 @@ impl Worker {
                 let images = s.run(|_| {})?;
                 self.check_gpu()?;
                 let step = t.step_count();
-                let quality = sample_quality(&images, w, h, class);
+                let quality = sample_quality(&images, w, h, &asked, classes);
                 self.send(ImageEvent::Samples {
                     images: Arc::new(images),
                     n,

@@ -79,6 +79,8 @@ pub struct Quality {
     pub mean_confidence: f64,
     /// How many images the classifier assigns to each digit.
     pub counts: [usize; CLASSES],
+    /// The digit it assigns to each image, in order.
+    pub labels: Vec<u32>,
 }
 
 impl Quality {
@@ -86,6 +88,17 @@ impl Quality {
     pub fn share_of(&self, class: u32) -> f64 {
         let n = self.counts.iter().sum::<usize>().max(1);
         self.counts.get(class as usize).copied().unwrap_or(0) as f64 / n as f64
+    }
+
+    /// The fraction of images assigned the class they were asked for, `asked[i]` for image `i`.
+    pub fn share_matching(&self, asked: &[u32]) -> f64 {
+        let hits = self
+            .labels
+            .iter()
+            .zip(asked)
+            .filter(|(a, b)| a == b)
+            .count();
+        hits as f64 / self.labels.len().max(1) as f64
     }
 }
 
@@ -271,6 +284,7 @@ pub fn quality(c: &DigitClassifier, images: &[f32]) -> Result<Quality, String> {
     let n = probs.len() as f64;
     let mut marginal = [0.0f64; CLASSES];
     let mut counts = [0usize; CLASSES];
+    let mut labels = Vec::with_capacity(probs.len());
     let mut confidence = 0.0;
     for p in &probs {
         for y in 0..CLASSES {
@@ -280,6 +294,7 @@ pub fn quality(c: &DigitClassifier, images: &[f32]) -> Result<Quality, String> {
             .max_by(|&a, &b| p[a].total_cmp(&p[b]))
             .unwrap_or(0);
         counts[top] += 1;
+        labels.push(top as u32);
         confidence += p[top] / n;
     }
     let kl = probs
@@ -288,6 +303,7 @@ pub fn quality(c: &DigitClassifier, images: &[f32]) -> Result<Quality, String> {
         .sum::<f64>()
         / n;
     Ok(Quality {
+        labels,
         inception_score: kl.exp(),
         label_entropy: -marginal
             .iter()

@@ -75,6 +75,8 @@ pub struct Sampling {
     /// Sample the levels down to this sigma only (0: all; `SampleSpec::stop_sigma`).
     pub stop_sigma: f32,
     pub class: Option<u32>,
+    /// Each image conditioned on a class in turn (`SampleSpec::every_class`).
+    pub every_class: bool,
     pub cfg_scale: f32,
     pub auto_sample: bool,
     /// A sampling request is out.
@@ -128,6 +130,9 @@ impl Default for ImagesPanel {
                 steps_per_level: 20,
                 stop_sigma: 0.0,
                 class: None,
+                // A conditional model's grid shows every digit, a column each (ignored for an
+                // unconditional model).
+                every_class: true,
                 cfg_scale: 1.0,
                 auto_sample: true,
                 busy: false,
@@ -338,7 +343,10 @@ impl ImagesPanel {
         let mut spec = SampleSpec::new(64);
         spec.steps_per_level = self.sampling.steps_per_level.max(1);
         spec.stop_sigma = self.sampling.stop_sigma;
-        spec.class = self.sampling.class;
+        // The class settings apply to a conditional model only; they stay as chosen for the next.
+        let classes = self.training.snapshot.as_ref().map_or(0, |s| s.classes);
+        spec.class = self.sampling.class.filter(|&c| (c as usize) < classes);
+        spec.every_class = classes > 0 && self.sampling.every_class && spec.class.is_none();
         spec.cfg_scale = self.sampling.cfg_scale;
         self.sampling.seed = self.sampling.seed.wrapping_add(1);
         spec.seed = self.sampling.seed;
@@ -411,7 +419,7 @@ pub fn caption_for_samples(n: usize, step: u64, q: Option<&SampleQuality>) -> St
             "\nquality: score {:.2} (real digits {REAL_DIGITS_SCORE}, noisy digits {NOISY_DIGITS_SCORE}, noise {NOISE_SCORE}), label entropy {:.2} nats (ln 10 = 2.30)",
             q.quality.inception_score, q.quality.label_entropy
         );
-        if let Some((k, hit)) = q.class_hit {
+        if let Some((k, hit)) = &q.class_hit {
             s += &format!(", {:.0} % read as {k}", 100.0 * hit);
         }
     }

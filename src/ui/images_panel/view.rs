@@ -276,26 +276,43 @@ impl ImagesPanel {
         let classes = self.training.snapshot.as_ref().map_or(0, |s| s.classes);
         ui.horizontal(|ui| {
             if classes > 0 {
-                egui::ComboBox::from_label("class")
-                    .selected_text(self.sampling.class.map_or("any".into(), |c| c.to_string()))
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.sampling.class, None, "any");
-                        for c in 0..classes as u32 {
-                            ui.selectable_value(&mut self.sampling.class, Some(c), c.to_string());
-                        }
-                    });
+                self.class_ui(ui, classes);
                 ui.add_enabled(
-                    self.sampling.class.is_some(),
+                    self.sampling.class.is_some() || self.sampling.every_class,
                     egui::Slider::new(&mut self.sampling.cfg_scale, 0.0..=8.0).text("guidance"),
                 );
-            } else {
-                self.sampling.class = None;
             }
         });
         if let Some(p) = &self.pictures.samples {
             ui.label(&p.caption);
             show(ui, p, GRID_WIDTH.min(ui.available_width()), "sample grid");
         }
+    }
+
+    /// The class a conditional model's grid is drawn for: none (the null class), one digit, or
+    /// every class in turn (row by row, 0, 1, 2, …).
+    fn class_ui(&mut self, ui: &mut egui::Ui, classes: usize) {
+        let (class, every) = (self.sampling.class, self.sampling.every_class);
+        let shown = match (class, every) {
+            (Some(c), _) => c.to_string(),
+            (None, true) => "each in turn".to_string(),
+            (None, false) => "none (unguided)".to_string(),
+        };
+        let mut choice = (class, every && class.is_none());
+        egui::ComboBox::from_label("class")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut choice, (None, false), "none (unguided)");
+                ui.selectable_value(&mut choice, (None, true), "each in turn");
+                for c in 0..classes as u32 {
+                    ui.selectable_value(&mut choice, (Some(c), false), c.to_string());
+                }
+            })
+            .response
+            .on_hover_text(
+                "none: the network's unconditional score (the null class); each in turn:                  image i drawn for class i mod the number of classes, a sample of the whole                  data distribution from the class scores; a digit: every image drawn for it",
+            );
+        (self.sampling.class, self.sampling.every_class) = choice;
     }
 
     /// Which level sampling stops at (and denoises from): all levels, or down to one of them.
