@@ -93,7 +93,9 @@ pub struct ImageSampler {
     gpu: Gpu,
     pub spec: SampleSpec,
     sigmas: Vec<f32>,
+    /// The null-class network; at guidance 1 it carries the classes asked for instead.
     uncond: Net,
+    /// The class-conditional network, when it is mixed with the null-class one.
     cond: Option<Net>,
     mix: Option<Dispatch>,
     start: Dispatch,
@@ -128,6 +130,12 @@ impl ImageSampler {
         let x = gpu.zeros("particles", spec.n * pixels);
         let uncond = Net::new(gpu, k, model, store, spec.n, false, Some(x.clone()));
         let (cond, score, mix) = match labels {
+            // At guidance 1 the guided score s_u + 1 (s_c - s_u) is the class score itself:
+            // one network evaluation per step, with the labels in the first network.
+            Some(labels) if spec.cfg_scale == 1.0 => {
+                gpu.write(&uncond.label, &labels);
+                (None, uncond.out.value.clone(), None)
+            }
             Some(labels) => {
                 let net = Net::new(gpu, k, model, store, spec.n, false, Some(x.clone()));
                 gpu.write(&net.label, &labels);
