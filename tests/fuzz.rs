@@ -309,11 +309,13 @@ fn valid_checkpoint() -> Vec<u8> {
                 step: 5,
                 loss: 2.0,
                 held_out: Some(2.5),
+                held_out_averaged: Some(2.4),
             },
             LossRecord {
                 step: 10,
                 loss: 1.5,
                 held_out: None,
+                held_out_averaged: None,
             },
         ],
     };

@@ -152,8 +152,8 @@ fn end_to_end(arch: Arch, steps: usize, batch: usize) {
     }
     let after = t.held_out_loss(4).expect("held-out loss");
     let last = t.last_loss().expect("loss").mean;
-    t.record_loss(last, Some(after.mean));
-    t.record_loss(last, None); // once per step: a second record at the same step is dropped
+    t.record_loss(last, Some(after.mean), None);
+    t.record_loss(last, None, None); // once per step: a second record at the same step is dropped
     assert_eq!(t.history().len(), 1);
     println!(
         "{arch:?}: held-out DSM loss {:.2} -> {:.2} after {steps} steps; per level {:.1?} -> {:.1?}",

@@ -307,6 +307,12 @@ const MAX_STEP_RATIO: f32 = 10.0;
 const MAX_CFG_SCALE: f32 = 100.0;
 const MAX_PNG_SCALE: usize = 32;
 
+/// An `f32` setting as the JSON number a reader wrote (0.002, not 0.0020000000949949026): the
+/// shortest decimal that reads back as the same `f32`.
+fn f32_as_written(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
 fn in_range_usize(flag: &str, v: usize, lo: usize, hi: usize) -> Result<(), String> {
     if (lo..=hi).contains(&v) {
         Ok(())
@@ -424,9 +430,9 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
             "arch": t.spec.model.arch.describe(),
             "parameters": t.store.layout.count(),
             "batch": t.spec.batch,
-            "sigmas": t.sigmas,
+            "sigmas": t.sigmas.iter().map(|&v| f32_as_written(v)).collect::<Vec<_>>(),
             "conditional": t.spec.model.classes > 0,
-            "lr": t.spec.lr,
+            "lr": f32_as_written(t.spec.lr),
             "warmup_steps": t.spec.warmup_steps,
             "weighting": t.spec.weighting.name(),
         })
@@ -452,7 +458,7 @@ fn train(a: &TrainImagesArgs) -> Result<(), String> {
             }
             let held_loss = t.held_out_loss(2)?;
             let held_averaged = t.held_out_loss_averaged(2)?;
-            t.record_loss(loss.mean, Some(held_loss.mean));
+            t.record_loss(loss.mean, Some(held_loss.mean), Some(held_averaged.mean));
             println!(
                 "{}",
                 json!({

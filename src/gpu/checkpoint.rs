@@ -68,6 +68,10 @@ pub struct LossRecord {
     pub loss: f64,
     /// The held-out loss, where one was computed at this step.
     pub held_out: Option<f64>,
+    /// The held-out loss of the weights' moving average (the ones sampled), where one was
+    /// computed at this step; absent in files written before it was kept.
+    #[serde(default)]
+    pub held_out_averaged: Option<f64>,
 }
 
 /// The most loss records a checkpoint keeps; a longer history is thinned to every other point.

@@ -387,7 +387,12 @@ impl ImageTrainer {
 
     /// Logs the loss at the current step (once per step; non-finite values are not logged).
     /// Past [`HISTORY_LIMIT`] records the history keeps every other one, and the newest.
-    pub fn record_loss(&mut self, loss: f64, held_out: Option<f64>) {
+    pub fn record_loss(
+        &mut self,
+        loss: f64,
+        held_out: Option<f64>,
+        held_out_averaged: Option<f64>,
+    ) {
         if !loss.is_finite() || self.history.last().is_some_and(|r| r.step >= self.step) {
             return;
         }
@@ -395,6 +400,7 @@ impl ImageTrainer {
             step: self.step,
             loss,
             held_out: held_out.filter(|h| h.is_finite()),
+            held_out_averaged: held_out_averaged.filter(|h| h.is_finite()),
         });
         if self.history.len() > HISTORY_LIMIT {
             let last = self.history.len() - 1;

@@ -460,7 +460,9 @@ impl Worker {
         })
         .and_then(|l| {
             let h = if due {
-                Some(t.held_out_loss(HELD_OUT_BATCHES)?)
+                let raw = t.held_out_loss(HELD_OUT_BATCHES)?;
+                let averaged = t.held_out_loss_averaged(HELD_OUT_BATCHES)?;
+                Some((raw, averaged.mean))
             } else {
                 None
             };
@@ -473,11 +475,12 @@ impl Worker {
                 return;
             }
         };
-        if let Some(h) = &new_held_out {
+        if let Some((h, _)) = &new_held_out {
             self.held_out = Some((Instant::now(), step, h.clone()));
         }
         if let Some(l) = &loss {
-            t.record_loss(l.mean, new_held_out.as_ref().map(|h| h.mean));
+            let (raw, averaged) = new_held_out.as_ref().map(|(h, a)| (h.mean, *a)).unzip();
+            t.record_loss(l.mean, raw, averaged);
         }
         let held_out = self
             .held_out
