@@ -384,8 +384,9 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         .unwrap_or_default()
         .to_owned();
     assert!(
-        caption.starts_with("64 samples at step 10\nquality: score ")
-            && caption.contains("(real digits 9.4, noisy digits 7.96, noise 1.55)")
+        caption.starts_with(
+            "64 samples at step 10, each class in turn, guidance 1.00\nquality: score "
+        ) && caption.contains("(real digits 9.4, noisy digits 7.96, noise 1.55)")
             && caption.contains("label entropy")
             && caption.contains("% read as the class asked for"),
         "a conditional model's grid is drawn for each class in turn: {caption}"
@@ -429,7 +430,10 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         .expect("snap")
         .spec
         .arch;
+    // An unconditional network in between: the loaded conditional one must bring its own
+    // class settings to its first grid.
     h.state_mut().images.setup.hidden = 128;
+    h.state_mut().images.setup.conditional = false;
     h.step();
     click_in_view(&mut h, "New network");
     wait_until(&mut h, "another network", |a| {
@@ -479,6 +483,19 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
             .samples_caption()
             .is_some_and(|c| c.starts_with("64 samples at step 10"))
     });
+    // Drawn with the loaded (conditional) network's class settings, not the previous
+    // network's: each class in turn, scored against the class each image was drawn for.
+    let caption = h
+        .state()
+        .images
+        .samples_caption()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        caption.starts_with("64 samples at step 10, each class in turn")
+            && caption.contains("% read as the class asked for"),
+        "{caption}"
+    );
     let shown = "step 10 · — images/s · loss ";
     assert!(
         h.query_by_label_contains(shown).is_some()
