@@ -53,9 +53,7 @@ impl TrainSpec {
             warmup_steps: 0,
         }
     }
-}
 
-impl TrainSpec {
     /// The learning rate of Adam step `t` (1-based), after the warm-up ramp.
     pub fn lr_at(&self, t: u64) -> f32 {
         learning_rate_at(self.lr, self.warmup_steps, t)
