@@ -130,3 +130,109 @@ fn backward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
         }
     }
 }
+
+// ---- The register ("lanes") family, for CPU adapters: no workgroup memory, no barrier. ----
+// A CPU adapter emulates barriers, and the tree sums above cost up to 18 of them per
+// workgroup in the backward pass. Here one invocation sums one (sample, group) in registers,
+// and a second, element-wise pass applies the result, one invocation per value with its
+// (sample, channel) plane from the workgroup id (no division per value).
+// stats holds 4 values per (sample, group) i in this family: mu at 2i, rstd at 2i + 1 (as
+// above), and the backward pass's mean(g) at 2 B G + 2i, mean(g xhat) at 2 B G + 2i + 1.
+// Dispatch: the sums (ceil(B G / 16), 1, 1); the element passes (ceil(hw / 64), channels, B).
+
+// mu and rstd of (sample, group) i = gid.x. Bindings 1 x, 6 stats.
+@compute @workgroup_size(16)
+fn stats_lanes(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x;
+    if (i >= p.batch * p.groups) {
+        return;
+    }
+    let n = (p.channels / p.groups) * p.hw;
+    let base = i * n;
+    var s1 = 0.0;
+    for (var e = 0u; e < n; e++) {
+        s1 += x[base + e];
+    }
+    let mu = s1 / f32(n);
+    var s2 = 0.0;
+    for (var e = 0u; e < n; e++) {
+        let d = x[base + e] - mu;
+        s2 += d * d;
+    }
+    stats[2u * i] = mu;
+    stats[2u * i + 1u] = 1.0 / sqrt(s2 / f32(n) + p.eps);
+}
+
+// y = gamma xhat + beta + shift, pixel gid.x of plane (b, c) = (wid.z, wid.y).
+// Bindings 1 x, 2 gamma, 3 beta, 4 shift, 5 y, 7 stats_in.
+@compute @workgroup_size(64)
+fn apply_lanes(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    if (gid.x >= p.hw) {
+        return;
+    }
+    let b = wid.z;
+    let c = wid.y;
+    let i = b * p.groups + c / (p.channels / p.groups);
+    let at = (b * p.channels + c) * p.hw + gid.x;
+    let xhat = (x[at] - stats_in[2u * i]) * stats_in[2u * i + 1u];
+    y[at] = gamma[c] * xhat + beta[c] + shift[b * p.channels + c];
+}
+
+// Per-channel sums of (sample, group) i = gid.x: dgamma_part = sum_hw dy xhat,
+// dbeta_part = sum_hw dy, and from them mean(g) = sum_c gamma[c] dbeta_part[c] / n and
+// mean(g xhat) = sum_c gamma[c] dgamma_part[c] / n into stats.
+// Bindings 1 x, 2 gamma, 6 stats (reads mu, rstd), 8 dy, 10 dgamma_part, 11 dbeta_part.
+@compute @workgroup_size(16)
+fn backward_sums_lanes(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x;
+    let groups = p.batch * p.groups;
+    if (i >= groups) {
+        return;
+    }
+    let cpg = p.channels / p.groups;
+    let n = cpg * p.hw;
+    let mu = stats[2u * i];
+    let rstd = stats[2u * i + 1u];
+    let c0 = (i % p.groups) * cpg;
+    let b = i / p.groups;
+    var sg = 0.0;
+    var sgx = 0.0;
+    for (var cc = 0u; cc < cpg; cc++) {
+        let plane = b * p.channels + c0 + cc;
+        let cb = plane * p.hw;
+        var a = 0.0;
+        var d = 0.0;
+        for (var e = 0u; e < p.hw; e++) {
+            let g = dy[cb + e];
+            a += g * (x[cb + e] - mu) * rstd;
+            d += g;
+        }
+        dgamma_part[plane] = a;
+        dbeta_part[plane] = d;
+        sg += gamma[c0 + cc] * d;
+        sgx += gamma[c0 + cc] * a;
+    }
+    stats[2u * groups + 2u * i] = sg / f32(n);
+    stats[2u * groups + 2u * i + 1u] = sgx / f32(n);
+}
+
+// dx (+)= rstd (dy gamma - mean(g) - xhat mean(g xhat)), pixel gid.x of plane (wid.z, wid.y).
+// Bindings 1 x, 2 gamma, 7 stats_in, 8 dy, 9 dx.
+@compute @workgroup_size(64)
+fn backward_apply_lanes(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    if (gid.x >= p.hw) {
+        return;
+    }
+    let b = wid.z;
+    let c = wid.y;
+    let i = b * p.groups + c / (p.channels / p.groups);
+    let m = 2u * p.batch * p.groups + 2u * i;
+    let at = (b * p.channels + c) * p.hw + gid.x;
+    let rstd = stats_in[2u * i + 1u];
+    let xhat = (x[at] - stats_in[2u * i]) * rstd;
+    var v = rstd * (dy[at] * gamma[c] - stats_in[m] - xhat * stats_in[m + 1u]);
+    if (p.accumulate != 0u) {
+        v += dx[at];
+    }
+    dx[at] = v;
+}

@@ -141,9 +141,11 @@ fn bias_silu_and_their_gradients_match_the_cpu_twins() {
 }
 
 #[test]
-fn conv3x3_forward_and_both_gradients_match_the_cpu_twin() {
+fn conv3x3_both_families_forward_and_both_gradients_match_the_cpu_twin() {
     let Some((g, k)) = setup() else { return };
-    // A small ragged shape, and one with two row tiles (70 outputs) and a split weight gradient.
+    // A small ragged shape; one with two row tiles (70 outputs) and a split weight gradient;
+    // the U-Net's first and last layers (one input channel: 9 weight columns, a partial block;
+    // one output channel), on images narrower than a block, with an uneven split of 7 images.
     let shapes = [
         ConvShape {
             batch: 2,
@@ -159,80 +161,124 @@ fn conv3x3_forward_and_both_gradients_match_the_cpu_twin() {
             h: 28,
             w: 28,
         },
+        ConvShape {
+            batch: 7,
+            cin: 1,
+            cout: 9,
+            h: 3,
+            w: 2,
+        },
+        ConvShape {
+            batch: 5,
+            cin: 12,
+            cout: 1,
+            h: 14,
+            w: 14,
+        },
     ];
     assert!(shapes[1].weight_splits() > 1);
-    for (t, sh) in shapes.into_iter().enumerate() {
-        let hw = sh.h * sh.w;
-        let x = vals(sh.batch * sh.cin * hw, 8);
-        let w = vals(sh.cout * sh.cin * 9, 9);
-        let dy = vals(sh.batch * sh.cout * hw, 10);
-        let (xv, wv, dyv) = (g.upload("x", &x), g.upload("w", &w), g.upload("dy", &dy));
-        let (yv, dxv, dwv) = (
-            g.zeros("y", dy.len()),
-            g.upload("dx", &vals(x.len(), 11)),
-            g.zeros("dw", w.len()),
-        );
-        let parts = g.zeros("parts", sh.parts_len());
-        let [gw, reduce] = conv3x3::conv_grad_weight(&g, &k, sh, &xv, &dyv, &dwv, &parts);
-        submit(
-            &g,
-            &[
-                &conv3x3::conv_forward(&g, &k, sh, &xv, &wv, &yv),
-                &conv3x3::conv_grad_input(&g, &k, sh, &wv, &dyv, &dxv, true),
-                &gw,
-                &reduce,
-            ],
-        );
-        let y = conv3x3::conv_forward_cpu(sh, &x, &w);
-        let (dx, dw) = conv3x3::conv_backward_cpu(sh, &x, &w, &dy);
-        let dx_acc: Vec<f32> = dx
-            .iter()
-            .zip(vals(x.len(), 11))
-            .map(|(a, b)| a + b)
-            .collect();
-        assert_close(
-            &format!("conv forward {t}"),
-            &g.read(&yv).expect("y"),
-            &y,
-            1e-5,
-        );
-        assert_close(
-            &format!("conv grad_input (accumulated) {t}"),
-            &g.read(&dxv).expect("dx"),
-            &dx_acc,
-            1e-5,
-        );
-        assert_close(
-            &format!("conv grad_weight {t}"),
-            &g.read(&dwv).expect("dw"),
-            &dw,
-            1e-5,
-        );
+    assert!(shapes[1].image_splits().0 > 1);
+    for family in [Family::Workgroup, Family::Registers] {
+        for (t, sh) in shapes.into_iter().enumerate() {
+            check_conv(&g, &k, family, sh, &format!("{family:?} {t}"));
+        }
     }
 }
 
+fn check_conv(g: &Gpu, k: &Kernels, family: Family, sh: ConvShape, what: &str) {
+    let hw = sh.h * sh.w;
+    let x = vals(sh.batch * sh.cin * hw, 8);
+    let w = vals(sh.cout * sh.cin * 9, 9);
+    let dy = vals(sh.batch * sh.cout * hw, 10);
+    let dx0 = vals(x.len(), 11);
+    let (xv, wv, dyv) = (g.upload("x", &x), g.upload("w", &w), g.upload("dy", &dy));
+    let (yv, dxv, dx_fresh, dwv) = (
+        g.upload("y", &vals(dy.len(), 12)),
+        g.upload("dx", &dx0),
+        g.upload("dx fresh", &vals(x.len(), 13)),
+        g.upload("dw", &vals(w.len(), 14)),
+    );
+    let parts = g.upload("parts", &vals(sh.parts_len(), 15));
+    let [gw, reduce] = conv3x3::conv_grad_weight_on(g, k, family, sh, [&xv, &dyv, &dwv, &parts]);
+    submit(
+        g,
+        &[
+            &conv3x3::conv_forward_on(g, k, family, sh, [&xv, &wv, &yv]),
+            &conv3x3::conv_grad_input_on(g, k, family, sh, [&wv, &dyv, &dxv], true),
+            &conv3x3::conv_grad_input_on(g, k, family, sh, [&wv, &dyv, &dx_fresh], false),
+            &gw,
+            &reduce,
+        ],
+    );
+    let y = conv3x3::conv_forward_cpu(sh, &x, &w);
+    let (dx, dw) = conv3x3::conv_backward_cpu(sh, &x, &w, &dy);
+    let dx_acc: Vec<f32> = dx.iter().zip(&dx0).map(|(a, b)| a + b).collect();
+    assert_close(
+        &format!("conv forward {what}"),
+        &g.read(&yv).expect("y"),
+        &y,
+        1e-5,
+    );
+    assert_close(
+        &format!("conv grad_input (accumulated) {what}"),
+        &g.read(&dxv).expect("dx"),
+        &dx_acc,
+        1e-5,
+    );
+    assert_close(
+        &format!("conv grad_input {what}"),
+        &g.read(&dx_fresh).expect("dx"),
+        &dx,
+        1e-5,
+    );
+    assert_close(
+        &format!("conv grad_weight {what}"),
+        &g.read(&dwv).expect("dw"),
+        &dw,
+        1e-5,
+    );
+}
+
 #[test]
-fn group_norm_forward_and_gradients_match_the_cpu_twin() {
+fn group_norm_both_families_forward_and_gradients_match_the_cpu_twin() {
     let Some((g, k)) = setup() else { return };
-    let sh = GnShape {
-        batch: 3,
-        channels: 6,
-        hw: 50,
-        groups: 3,
-    };
-    let n = 3 * 6 * 50;
+    // Groups of two channels, and one group of all six (hw not a multiple of 64: a partial
+    // row of the register family's element passes).
+    for groups in [3, 1] {
+        for family in [Family::Workgroup, Family::Registers] {
+            for accumulate in [false, true] {
+                let sh = GnShape {
+                    batch: 3,
+                    channels: 6,
+                    hw: 50,
+                    groups,
+                };
+                check_group_norm(&g, &k, family, sh, accumulate);
+            }
+        }
+    }
+}
+
+fn check_group_norm(g: &Gpu, k: &Kernels, family: Family, sh: GnShape, accumulate: bool) {
+    let what = format!("{family:?}, {} groups, accumulate {accumulate}", sh.groups);
+    let n = sh.batch * sh.channels * sh.hw;
     let x: Vec<f32> = vals(n, 12).iter().map(|v| 3.0 * v + 0.5).collect();
     let (gamma, beta, shift, dy) = (vals(6, 13), vals(6, 14), vals(18, 15), vals(n, 16));
+    let dx0 = if accumulate {
+        vals(n, 17)
+    } else {
+        vec![0.0; n]
+    };
     let views = (
         g.upload("x", &x),
         g.upload("gamma", &gamma),
         g.upload("beta", &beta),
         g.upload("shift", &shift),
     );
-    let (yv, stats) = (g.zeros("y", n), g.zeros("stats", 2 * 9));
+    let (yv, stats) = (g.zeros("y", n), g.zeros("stats", sh.stats_len()));
     let (dyv, dxv, dgp, dbp) = (
         g.upload("dy", &dy),
-        g.zeros("dx", n),
+        g.upload("dx", &dx0),
         g.zeros("dgp", 18),
         g.zeros("dbp", 18),
     );
@@ -242,27 +288,51 @@ fn group_norm_forward_and_gradients_match_the_cpu_twin() {
         channels: 6,
         inner: 1,
     };
-    submit(
-        &g,
-        &[
-            &group_norm::gn_forward(
-                &g, &k, sh, &views.0, &views.1, &views.2, &views.3, &yv, &stats,
-            ),
-            &group_norm::gn_backward(
-                &g, &k, sh, &views.0, &views.1, &stats, &dyv, &dxv, &dgp, &dbp, false,
-            ),
-            &bias_act::channel_sum(&g, &k, rows, &dgp, &dgamma),
-            &bias_act::channel_sum(&g, &k, rows, &dbp, &dbeta),
-        ],
-    );
+    let (x_, ga, be, sf) = (&views.0, &views.1, &views.2, &views.3);
+    let mut d = group_norm::gn_forward_on(g, k, family, sh, [x_, ga, be, sf, &yv, &stats]);
+    d.extend(group_norm::gn_backward_on(
+        g,
+        k,
+        family,
+        sh,
+        [x_, ga, &stats, &dyv, &dxv, &dgp, &dbp],
+        accumulate,
+    ));
+    d.push(bias_act::channel_sum(g, k, rows, &dgp, &dgamma));
+    d.push(bias_act::channel_sum(g, k, rows, &dbp, &dbeta));
+    submit(g, &d.iter().collect::<Vec<_>>());
     let (y, st) = group_norm::gn_forward_cpu(sh, &x, &gamma, &beta, &shift);
     let (dx, dga, dbe, dsh) = group_norm::gn_backward_cpu(sh, &x, &gamma, &dy);
-    assert_close("gn forward", &g.read(&yv).expect("y"), &y, 1e-5);
-    assert_close("gn stats", &g.read(&stats).expect("stats"), &st, 1e-5);
-    assert_close("gn dx", &g.read(&dxv).expect("dx"), &dx, 1e-4);
-    assert_close("gn dgamma", &g.read(&dgamma).expect("dgamma"), &dga, 1e-4);
-    assert_close("gn dbeta", &g.read(&dbeta).expect("dbeta"), &dbe, 1e-5);
-    assert_close("gn dshift", &g.read(&dbp).expect("dshift"), &dsh, 1e-5);
+    let dx: Vec<f32> = dx.iter().zip(&dx0).map(|(a, b)| a + b).collect();
+    let got_stats = g.read(&stats).expect("stats");
+    assert_close(
+        &format!("gn forward {what}"),
+        &g.read(&yv).expect("y"),
+        &y,
+        1e-5,
+    );
+    assert_close(
+        &format!("gn stats {what}"),
+        &got_stats[..st.len()],
+        &st,
+        1e-5,
+    );
+    assert_close(
+        &format!("gn dx {what}"),
+        &g.read(&dxv).expect("dx"),
+        &dx,
+        1e-4,
+    );
+    let dgamma = g.read(&dgamma).expect("dgamma");
+    assert_close(&format!("gn dgamma {what}"), &dgamma, &dga, 1e-4);
+    let dbeta = g.read(&dbeta).expect("dbeta");
+    assert_close(&format!("gn dbeta {what}"), &dbeta, &dbe, 1e-5);
+    assert_close(
+        &format!("gn dshift {what}"),
+        &g.read(&dbp).expect("dshift"),
+        &dsh,
+        1e-5,
+    );
 }
 
 #[test]

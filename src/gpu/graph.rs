@@ -340,7 +340,7 @@ impl<'g> Graph<'g> {
             hw,
             groups,
         };
-        let stats = self.gpu.zeros("gn stats", 2 * self.batch * groups);
+        let stats = self.gpu.zeros("gn stats", shape.stats_len());
         let dgamma_part = self.gpu.zeros("gn dgamma part", self.batch * channels);
         self.ops.push(Op::GroupNorm {
             x: x.clone(),
@@ -537,7 +537,7 @@ impl<'g> Graph<'g> {
                 stats,
                 shape,
                 ..
-            } => vec![group_norm::gn_forward(
+            } => group_norm::gn_forward(
                 g,
                 k,
                 *shape,
@@ -547,7 +547,7 @@ impl<'g> Graph<'g> {
                 &shift.value,
                 &y.value,
                 stats,
-            )],
+            ),
             Op::Pool { x, y, planes } => {
                 vec![resample::resample(
                     g,
@@ -759,7 +759,7 @@ impl<'g> Graph<'g> {
                     Self::grad_target(x, written).expect("group norm input has a gradient");
                 let gshift = Self::sole_grad(shift, written, "group norm shift")
                     .expect("shift has a gradient");
-                out.push(group_norm::gn_backward(
+                out.extend(group_norm::gn_backward(
                     g,
                     k,
                     *shape,

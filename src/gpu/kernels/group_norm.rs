@@ -4,7 +4,7 @@
 use crate::gpu::buffers::View;
 use crate::gpu::context::Gpu;
 use crate::gpu::kernel::Dispatch;
-use crate::gpu::kernels::Kernels;
+use crate::gpu::kernels::{Family, Kernels};
 use bytemuck::{Pod, Zeroable};
 
 #[repr(C)]
@@ -42,6 +42,28 @@ impl GnShape {
             accumulate: accumulate as u32,
             _pad: [0; 2],
         }
+    }
+
+    /// Values of the statistics buffer: (mu, rstd) per (sample, group), and in the register
+    /// family the backward pass's (mean(g), mean(g xhat)) after them.
+    pub fn stats_len(&self) -> usize {
+        4 * self.batch * self.groups
+    }
+
+    /// Workgroups of the register family's sums: one invocation per (sample, group), 16 to
+    /// a workgroup.
+    fn sum_groups(&self) -> [u32; 3] {
+        [(self.batch * self.groups).div_ceil(16) as u32, 1, 1]
+    }
+
+    /// Workgroups of the register family's element passes: a row of 64 pixels of one
+    /// (channel, sample) plane each.
+    fn plane_groups(&self) -> [u32; 3] {
+        [
+            self.hw.div_ceil(64) as u32,
+            self.channels as u32,
+            self.batch as u32,
+        ]
     }
 
     fn block(&self, b: usize, g: usize) -> std::ops::Range<usize> {
@@ -118,7 +140,8 @@ pub fn gn_backward_cpu(
     (dx, dgamma, dbeta, dshift)
 }
 
-/// `y = gamma xhat + beta + shift`; writes `stats` (2 per (sample, group)).
+/// `y = gamma xhat + beta + shift`; writes `stats` ((mu, rstd) per (sample, group)), in the
+/// adapter's family.
 #[allow(clippy::too_many_arguments)]
 pub fn gn_forward(
     gpu: &Gpu,
@@ -130,23 +153,57 @@ pub fn gn_forward(
     shift: &View,
     y: &View,
     stats: &View,
-) -> Dispatch {
-    k.gn_forward.dispatch(
-        gpu,
-        &sh.params(false),
-        &[
-            (1, x),
-            (2, gamma),
-            (3, beta),
-            (4, shift),
-            (5, y),
-            (6, stats),
-        ],
-        [(sh.batch * sh.groups) as u32, 1, 1],
-    )
+) -> Vec<Dispatch> {
+    gn_forward_on(gpu, k, k.family, sh, [x, gamma, beta, shift, y, stats])
 }
 
-/// `dx (+)=`; per-(sample, channel) parts of dgamma and dbeta (dbeta_part is dshift).
+/// [`gn_forward`] in a chosen family; `views` is `[x, gamma, beta, shift, y, stats]`:
+/// one workgroup per (sample, group) with tree sums, or the register family's two passes.
+pub fn gn_forward_on(
+    gpu: &Gpu,
+    k: &Kernels,
+    family: Family,
+    sh: GnShape,
+    views: [&View; 6],
+) -> Vec<Dispatch> {
+    let [x, gamma, beta, shift, y, stats] = views;
+    let p = sh.params(false);
+    match family {
+        Family::Workgroup => vec![k.gn_forward.dispatch(
+            gpu,
+            &p,
+            &[
+                (1, x),
+                (2, gamma),
+                (3, beta),
+                (4, shift),
+                (5, y),
+                (6, stats),
+            ],
+            [(sh.batch * sh.groups) as u32, 1, 1],
+        )],
+        Family::Registers => vec![
+            k.gn_stats_lanes
+                .dispatch(gpu, &p, &[(1, x), (6, stats)], sh.sum_groups()),
+            k.gn_apply_lanes.dispatch(
+                gpu,
+                &p,
+                &[
+                    (1, x),
+                    (2, gamma),
+                    (3, beta),
+                    (4, shift),
+                    (5, y),
+                    (7, stats),
+                ],
+                sh.plane_groups(),
+            ),
+        ],
+    }
+}
+
+/// `dx (+)=`; per-(sample, channel) parts of dgamma and dbeta (dbeta_part is dshift), in the
+/// adapter's family.
 #[allow(clippy::too_many_arguments)]
 pub fn gn_backward(
     gpu: &Gpu,
@@ -160,19 +217,58 @@ pub fn gn_backward(
     dgamma_part: &View,
     dbeta_part: &View,
     accumulate: bool,
-) -> Dispatch {
-    k.gn_backward.dispatch(
-        gpu,
-        &sh.params(accumulate),
-        &[
-            (1, x),
-            (2, gamma),
-            (7, stats),
-            (8, dy),
-            (9, dx),
-            (10, dgamma_part),
-            (11, dbeta_part),
+) -> Vec<Dispatch> {
+    let views = [x, gamma, stats, dy, dx, dgamma_part, dbeta_part];
+    gn_backward_on(gpu, k, k.family, sh, views, accumulate)
+}
+
+/// [`gn_backward`] in a chosen family; `views` is
+/// `[x, gamma, stats, dy, dx, dgamma_part, dbeta_part]`.
+pub fn gn_backward_on(
+    gpu: &Gpu,
+    k: &Kernels,
+    family: Family,
+    sh: GnShape,
+    views: [&View; 7],
+    accumulate: bool,
+) -> Vec<Dispatch> {
+    let [x, gamma, stats, dy, dx, dgamma_part, dbeta_part] = views;
+    let p = sh.params(accumulate);
+    match family {
+        Family::Workgroup => vec![k.gn_backward.dispatch(
+            gpu,
+            &p,
+            &[
+                (1, x),
+                (2, gamma),
+                (7, stats),
+                (8, dy),
+                (9, dx),
+                (10, dgamma_part),
+                (11, dbeta_part),
+            ],
+            [(sh.batch * sh.groups) as u32, 1, 1],
+        )],
+        Family::Registers => vec![
+            k.gn_backward_sums_lanes.dispatch(
+                gpu,
+                &p,
+                &[
+                    (1, x),
+                    (2, gamma),
+                    (6, stats),
+                    (8, dy),
+                    (10, dgamma_part),
+                    (11, dbeta_part),
+                ],
+                sh.sum_groups(),
+            ),
+            k.gn_backward_apply_lanes.dispatch(
+                gpu,
+                &p,
+                &[(1, x), (2, gamma), (7, stats), (8, dy), (9, dx)],
+                sh.plane_groups(),
+            ),
         ],
-        [(sh.batch * sh.groups) as u32, 1, 1],
-    )
+    }
 }

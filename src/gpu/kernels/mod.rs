@@ -5,6 +5,7 @@
 pub mod adam;
 pub mod bias_act;
 pub mod conv3x3;
+pub mod conv3x3_blocked;
 pub mod dsm;
 pub mod elementwise;
 pub mod embed;
@@ -55,12 +56,13 @@ pub struct Kernels {
     pub silu_backward: Kernel,
     pub channel_sum: Kernel,
     pub channel_sum_lanes: Kernel,
-    pub conv_forward: Kernel,
-    pub conv_grad_input: Kernel,
-    pub conv_grad_weight: Kernel,
-    pub conv_reduce_parts: Kernel,
+    pub conv: conv3x3::ConvKernels,
     pub gn_forward: Kernel,
     pub gn_backward: Kernel,
+    pub gn_stats_lanes: Kernel,
+    pub gn_apply_lanes: Kernel,
+    pub gn_backward_sums_lanes: Kernel,
+    pub gn_backward_apply_lanes: Kernel,
     pub pool_forward: Kernel,
     pub pool_backward: Kernel,
     pub up_forward: Kernel,
@@ -97,7 +99,6 @@ impl Kernels {
     /// Compiles every shader; wgpu reports shader errors through the device's error handler.
     pub fn new(gpu: &Gpu) -> Kernels {
         let ba = module(gpu, "bias_act", BIAS_ACT);
-        let cv = module(gpu, "conv3x3", CONV3X3);
         let gn = module(gpu, "group_norm", GROUP_NORM);
         let rs = module(gpu, "resample", RESAMPLE);
         let ew = module(gpu, "elementwise", ELEMENTWISE);
@@ -114,12 +115,23 @@ impl Kernels {
             silu_backward: Kernel::new(gpu, &ba, "silu_backward", "silu_backward"),
             channel_sum: Kernel::new(gpu, &ba, "channel_sum", "channel_sum"),
             channel_sum_lanes: Kernel::new(gpu, &ba, "channel_sum_lanes", "channel_sum_lanes"),
-            conv_forward: Kernel::new(gpu, &cv, "conv forward", "forward"),
-            conv_grad_input: Kernel::new(gpu, &cv, "conv grad_input", "grad_input"),
-            conv_grad_weight: Kernel::new(gpu, &cv, "conv grad_weight", "grad_weight"),
-            conv_reduce_parts: Kernel::new(gpu, &cv, "conv reduce_parts", "reduce_parts"),
+            conv: conv3x3::ConvKernels::new(gpu),
             gn_forward: Kernel::new(gpu, &gn, "group_norm forward", "forward"),
             gn_backward: Kernel::new(gpu, &gn, "group_norm backward", "backward"),
+            gn_stats_lanes: Kernel::new(gpu, &gn, "group_norm stats_lanes", "stats_lanes"),
+            gn_apply_lanes: Kernel::new(gpu, &gn, "group_norm apply_lanes", "apply_lanes"),
+            gn_backward_sums_lanes: Kernel::new(
+                gpu,
+                &gn,
+                "group_norm backward_sums_lanes",
+                "backward_sums_lanes",
+            ),
+            gn_backward_apply_lanes: Kernel::new(
+                gpu,
+                &gn,
+                "group_norm backward_apply_lanes",
+                "backward_apply_lanes",
+            ),
             pool_forward: Kernel::new(gpu, &rs, "pool_forward", "pool_forward"),
             pool_backward: Kernel::new(gpu, &rs, "pool_backward", "pool_backward"),
             up_forward: Kernel::new(gpu, &rs, "up_forward", "up_forward"),
