@@ -371,7 +371,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
             .as_ref()
             .is_some_and(|s| s.step == 10 && !s.running)
     });
-    click_in_view(&mut h, "Sample 8x8");
+    click_in_view(&mut h, "Draw samples");
     wait_until(&mut h, "the sample grid", |a| {
         a.images.samples_caption().is_some()
     });
@@ -385,7 +385,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         .to_owned();
     assert!(
         caption.starts_with(
-            "64 samples at step 10, each class in turn, guidance 1.00\nquality: score "
+            "70 samples at step 10, each class in turn (a column per class), guidance 1.00\nquality: score "
         ) && caption.contains("(real digits 9.4, noisy digits 7.96, noise 1.55)")
             && caption.contains("label entropy")
             && caption.contains("% read as the class asked for"),
@@ -409,7 +409,8 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         a.images.messages.iter().any(|m| m.starts_with("wrote "))
     });
     let img = image::open(&out).expect("the exported grid is a PNG");
-    assert_eq!((img.width(), img.height()), (8 * 58 + 2, 8 * 58 + 2));
+    // Ten columns, one per class, and seven whole rows of 0 ... 9.
+    assert_eq!((img.width(), img.height()), (10 * 58 + 2, 7 * 58 + 2));
     let _ = std::fs::remove_file(&out);
 
     // A loaded checkpoint brings its own architecture, step, loss history and noise ladder;
@@ -481,7 +482,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
     wait_until(&mut h, "the loaded checkpoint's own sample grid", |a| {
         a.images
             .samples_caption()
-            .is_some_and(|c| c.starts_with("64 samples at step 10"))
+            .is_some_and(|c| c.starts_with("70 samples at step 10"))
     });
     // Drawn with the loaded (conditional) network's class settings, not the previous
     // network's: each class in turn, scored against the class each image was drawn for.
@@ -492,7 +493,7 @@ fn the_image_panel_opens_the_gpu_trains_samples_and_exports() {
         .unwrap_or_default()
         .to_owned();
     assert!(
-        caption.starts_with("64 samples at step 10, each class in turn")
+        caption.starts_with("70 samples at step 10, each class in turn")
             && caption.contains("% read as the class asked for"),
         "{caption}"
     );
@@ -561,7 +562,7 @@ fn at_720p_the_image_panel_shows_its_controls_loss_and_sample_grid_without_scrol
             .as_ref()
             .is_some_and(|s| s.step == 10 && !s.running)
     });
-    h.get_by_label("Sample 8x8").click();
+    h.get_by_label("Draw samples").click();
     h.step();
     wait_until(&mut h, "the sample grid", |a| {
         a.images.samples_caption().is_some()
@@ -578,7 +579,7 @@ fn at_720p_the_image_panel_shows_its_controls_loss_and_sample_grid_without_scrol
     );
     for label in [
         "New network",
-        "Sample 8x8",
+        "Draw samples",
         "Load checkpoint",
         "sample grid",
     ] {

@@ -10,7 +10,7 @@ use crate::gpu::trainer::{ImageTrainer, TrainSpec};
 use crate::gpu::{Gpu, Kernels};
 use crate::images::DatasetSource;
 use crate::images::classifier::{ClassifierTraining, DigitClassifier, Quality, quality};
-use crate::images::grid::{save_csv, save_png, square_cols, tile};
+use crate::images::grid::{sample_cols, save_csv, save_png, tile};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use std::path::PathBuf;
@@ -540,8 +540,9 @@ fn sample(a: &SampleImagesArgs) -> Result<(), String> {
     }
     let seconds = t0.elapsed().as_secs_f64();
     let (w, hh) = (h.model.width, h.model.height);
+    let in_turn = a.every_class.then_some(h.model.classes);
     save_png(
-        &tile(&images, w, hh, square_cols(a.n), a.scale.max(1), 2),
+        &tile(&images, w, hh, sample_cols(a.n, in_turn), a.scale.max(1), 2),
         &a.out,
     )?;
     if let Some(raw) = &a.raw {

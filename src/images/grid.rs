@@ -52,6 +52,16 @@ pub fn square_cols(n: usize) -> usize {
     ((n as f64).sqrt().ceil() as usize).max(1)
 }
 
+/// Columns of a sample grid: with image i drawn for class i mod `classes_in_turn`, one column
+/// per class, so each column holds one class and a row reads 0, 1, 2, ...; otherwise
+/// square-ish.
+pub fn sample_cols(n: usize, classes_in_turn: Option<usize>) -> usize {
+    match classes_in_turn {
+        Some(c) if c >= 2 && n >= c => c,
+        _ => square_cols(n),
+    }
+}
+
 /// Writes the picture as PNG, atomically.
 pub fn save_png(t: &Tiled, path: &Path) -> Result<(), String> {
     let img = image::RgbaImage::from_raw(t.width as u32, t.height as u32, t.rgba.clone())
@@ -91,5 +101,17 @@ mod tests {
         assert_eq!(at(1, 4), 255);
         assert_eq!(at(4, 4), 24, "the empty fourth tile is background");
         assert_eq!(square_cols(64), 8);
+    }
+
+    #[test]
+    fn a_grid_of_each_class_in_turn_has_a_column_per_class() {
+        assert_eq!(sample_cols(70, Some(10)), 10);
+        assert_eq!(sample_cols(64, None), 8);
+        assert_eq!(
+            sample_cols(5, Some(10)),
+            3,
+            "fewer images than classes: square"
+        );
+        assert_eq!(sample_cols(64, Some(1)), 8);
     }
 }

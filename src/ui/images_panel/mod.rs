@@ -10,7 +10,7 @@ use crate::gpu::worker::{
 };
 use crate::images::DatasetSource;
 use crate::images::classifier::{NOISE_SCORE, NOISY_DIGITS_SCORE, REAL_DIGITS_SCORE};
-use crate::images::grid::{Tiled, save_png, square_cols, tile};
+use crate::images::grid::{Tiled, sample_cols, save_png, tile};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -71,6 +71,10 @@ pub struct ImageTraining {
     pub snapshot: Option<Arc<ImageSnapshot>>,
 }
 
+/// Images per sample grid: 8 x 8, or for each class in turn the next whole number of rows
+/// of the classes (70 for ten).
+pub const GRID_IMAGES: usize = 64;
+
 /// Sampling settings and the live grid's refresh state.
 pub struct Sampling {
     pub steps_per_level: usize,
@@ -91,6 +95,8 @@ pub struct Sampling {
     seed: u32,
     /// What the last request drew ("each class in turn, guidance 1.00"), for the caption.
     asked: String,
+    /// The grid's columns for the last request: one per class when drawn for each in turn.
+    columns: usize,
     pub ladder_index: usize,
 }
 
@@ -144,6 +150,7 @@ impl Default for ImagesPanel {
                 took: std::time::Duration::ZERO,
                 seed: 0,
                 asked: String::new(),
+                columns: 8,
                 ladder_index: 0,
             },
             pictures: Pictures::default(),
@@ -249,7 +256,7 @@ impl ImagesPanel {
                         .sampling
                         .sent
                         .map_or(self.sampling.took, |t| t.elapsed());
-                    let t = tile(&images, width, height, square_cols(n), 2, 2);
+                    let t = tile(&images, width, height, self.sampling.columns, 2, 2);
                     let caption =
                         caption_for_samples(n, step, &self.sampling.asked, quality.as_ref());
                     self.pictures.samples = Some(picture(ctx, "image samples", t, caption, step));
@@ -355,7 +362,7 @@ impl ImagesPanel {
     }
 
     fn request_samples(&mut self) {
-        let mut spec = SampleSpec::new(64);
+        let mut spec = SampleSpec::new(GRID_IMAGES);
         spec.steps_per_level = self.sampling.steps_per_level.max(1);
         spec.stop_sigma = self.sampling.stop_sigma;
         // The class settings apply to a conditional model only; they stay as chosen for the next.
@@ -363,6 +370,12 @@ impl ImagesPanel {
         spec.class = self.sampling.class.filter(|&c| (c as usize) < classes);
         spec.every_class = classes > 0 && self.sampling.every_class && spec.class.is_none();
         spec.cfg_scale = self.sampling.cfg_scale;
+        // Each class in turn: whole rows of 0 ... C-1, a column per class.
+        let in_turn = spec.every_class.then_some(classes);
+        if let Some(c) = in_turn {
+            spec.n = GRID_IMAGES.div_ceil(c) * c;
+        }
+        self.sampling.columns = sample_cols(spec.n, in_turn);
         self.sampling.asked = asked_for(&spec);
         self.sampling.seed = self.sampling.seed.wrapping_add(1);
         spec.seed = self.sampling.seed;
@@ -428,11 +441,14 @@ fn picture(ctx: &egui::Context, name: &str, tiled: Tiled, caption: String, step:
 }
 
 /// What a sampling request draws, in the caption's words: "unguided", "class 7, guidance 3.00"
-/// or "each class in turn, guidance 1.00".
+/// or "each class in turn (a column per class), guidance 1.00".
 fn asked_for(spec: &SampleSpec) -> String {
     match (spec.class, spec.every_class) {
         (Some(k), _) => format!("class {k}, guidance {:.2}", spec.cfg_scale),
-        (None, true) => format!("each class in turn, guidance {:.2}", spec.cfg_scale),
+        (None, true) => format!(
+            "each class in turn (a column per class), guidance {:.2}",
+            spec.cfg_scale
+        ),
         (None, false) => "unguided".into(),
     }
 }

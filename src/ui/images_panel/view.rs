@@ -6,7 +6,8 @@ use super::*;
 /// What a software adapter means for speed, and where long runs belong.
 pub const SOFTWARE_NOTE: &str = "Software adapter: the shaders run on the CPU, at a speed that \
      depends on its vector width. For the MLP 256 at batch 128 on two cores, expect about 330 \
-     images/s with AVX2 and 4,800 with AVX-512 (MLP 1024: about 110 and 870; U-Net 32: about 4), \
+     images/s with AVX2 and 4,800 with AVX-512 (MLP 1024: about 110 and 870; U-Net 32: about 55 \
+     with AVX-512), \
      less while the app also draws; the panel shows the measured rate once training runs. For \
      runs of thousands of steps use the command line, then load the checkpoint here: scorefield \
      images train --arch mlp --hidden 256 --steps 4000 --batch 128 --lr 2e-3 --conditional --out \
@@ -265,7 +266,10 @@ impl ImagesPanel {
         ui.horizontal(|ui| {
             let can = self.training.snapshot.is_some() && !self.sampling.busy;
             if ui
-                .add_enabled(can, egui::Button::new("Sample 8x8"))
+                .add_enabled(can, egui::Button::new("Draw samples"))
+                .on_hover_text(
+                    "64 images in 8 x 8, or for each class in turn 70 (10 x 7, a column per class)",
+                )
                 .clicked()
             {
                 self.request_samples();
